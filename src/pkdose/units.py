@@ -37,6 +37,8 @@ CANONICAL: dict[str, tuple[str, str]] = {
     "absorbed_dose": ("Gy", "mGy, Gy"),
     "s_value": ("Gy / (MBq * h)", "Gy/(MBq*h), mGy/(MBq*s)"),
     "rate": ("1 / h", "1/h, 1/d, 1/min"),
+    "flow": ("L / h", "mL/min, L/h"),
+    "concentration": ("MBq / L", "kBq/mL, MBq/L"),
 }
 
 # Alternative spellings users type; pint knows 'week' and 'day' but not 'wk' etc.

@@ -19,7 +19,7 @@ _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KINETICS = ("in-situ", "parent", "own")
 
 
-def _canonical_parameter(name: str, value: Any, unit: str) -> tuple[float, str]:
+def _canonical_parameter(model: str, name: str, value: Any, unit: str) -> tuple[float, str]:
     """Convert a parameter value to the canonical unit of its dimension.
 
     pint treats Bq as 1/s, so a per-time unit is an activity only when its text names Bq or Ci.
@@ -30,12 +30,12 @@ def _canonical_parameter(name: str, value: Any, unit: str) -> tuple[float, str]:
         return float(q.to("dimensionless").magnitude), ""
     text = str(q.units)
     kinds = ("activity",) if ("becquerel" in text or "curie" in text) else (
-        "rate", "time", "mass", "volume", "absorbed_dose", "s_value")
+        "rate", "time", "mass", "volume", "flow", "concentration", "absorbed_dose", "s_value")
     for kind in kinds:
         cu = ureg.Unit(CANONICAL[kind][0])
         if q.dimensionality == cu.dimensionality:
             return float(q.to(cu).magnitude), CANONICAL[kind][0]
-    raise ModelDefinitionError("?", f"parameter {name!r}",
+    raise ModelDefinitionError(model, f"parameter {name!r}",
                                f"unit {q.units} has no canonical pkdose unit; use 1/h, MBq, h, kg, L or a pure number")
 
 
@@ -134,7 +134,7 @@ class ModelBuilder:
         if name.startswith(AMOUNT_PREFIX):
             raise ModelDefinitionError(self.name, f"parameter {name!r}",
                                        f"names starting with {AMOUNT_PREFIX!r} denote compartment amounts")
-        v, u = _canonical_parameter(name, value, unit)
+        v, u = _canonical_parameter(self.name, name, value, unit)
         self._parameters[name] = Parameter(name, v, u, source)
 
     def set_daughter_kinetics(self, nuclide: str, kinetics: DaughterKinetics) -> None:
