@@ -32,7 +32,7 @@ def simulate_table(model_name: str, nuclide: str | None, activity: str, times: s
         {group: [...]}, "excreted_cumulative_MBq": {sink: [...]}}`` — parent nuclide only.
     """
     from .model import Bolus
-    from .model.library import get_model
+    from .model.library import get_model, injection_site
     from .solve import simulate
     from .units import parse_times
 
@@ -41,7 +41,7 @@ def simulate_table(model_name: str, nuclide: str | None, activity: str, times: s
     order = np.argsort(t)
     if np.any(np.diff(t[order]) == 0):
         raise PkdoseError(f"--times: each time once, got {times!r}")
-    dose = Bolus(activity, into=into or model.compartments[0])
+    dose = Bolus(activity, into=into or injection_site(model_name))
     sol = simulate(model, None, dose, t[order])
     parent = model.nuclides[0]
     back = np.argsort(order)
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.add_argument("--times", required=True, help="comma-separated output times, e.g. 1h,1d,7d,28d")
     sim.add_argument("--daughters", default="in-situ", choices=["in-situ", "own", "parent"],
                      help="progeny treatment: decay where formed, own element kinetics, or follow the parent")
-    sim.add_argument("--into", default=None, help="compartment receiving the dose (default: the model's first, blood)")
+    sim.add_argument("--into", default=None, help="compartment receiving the dose (default: the model's intravenous injection site)")
     sim.add_argument("--format", default="table", choices=["table", "json", "csv"])
     sub.add_parser("models", help="list the shipped reference models")
     args = parser.parse_args(argv)

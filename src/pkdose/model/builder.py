@@ -83,6 +83,7 @@ class ModelBuilder:
             raise ModelDefinitionError(name, "daughters", f"expected one of {_KINETICS}, got {daughters!r}")
         self._default_kinetics = daughters
         self._kinetics: dict[str, str] = {}
+        self._formation: dict[str, dict[str, str]] = {}
         self._chain = None
         if nuclide is not None:
             from ..nuclides import decay_chain
@@ -148,6 +149,32 @@ class ModelBuilder:
             raise ModelDefinitionError(self.name, f"kinetics of {nuclide}",
                                        f"expected one of {_KINETICS}, got {kinetics!r}")
         self._kinetics[nuclide] = kinetics
+
+    def set_formation(self, daughter: str, mapping: dict[str, str]) -> None:
+        """Say where *daughter* appears when its parent decays in a given compartment.
+
+        By default a daughter is formed in the compartment where its parent decayed. ICRP models
+        with independent progeny kinetics identify some compartments of the parent's model with
+        differently named ones of the daughter's (e.g. thallium formed in bismuth's ``liver_1``
+        appears in thallium's ``liver``, ICRP 137 Para. 481); declare those here.
+
+        Parameters
+        ----------
+        daughter : str
+            A daughter nuclide of the model's chain.
+        mapping : dict
+            Parent compartment -> daughter compartment; unlisted compartments map to themselves.
+        """
+        if self._chain is None:
+            raise ModelDefinitionError(self.name, "set_formation", "the model has no nuclide")
+        if daughter not in self._chain.nuclides[1:]:
+            raise UnknownNameError("daughter nuclide", daughter, self._chain.nuclides[1:], self.name)
+        allc = [*self._compartments, *self._sinks]
+        for a, b in mapping.items():
+            for c in (a, b):
+                if c not in allc:
+                    raise UnknownNameError("compartment", c, allc, f"formation of {daughter} in {self.name}")
+        self._formation.setdefault(daughter, {}).update(mapping)
 
     def add_transfer(self, source: str, target: str, rate: str | float | sympy.Expr, *,
                      nuclide: str | Iterable[str] | None = None,
@@ -274,6 +301,7 @@ class ModelBuilder:
             parameters=tuple(sorted(free)),
             defaults=tuple(sorted((p.name, p) for p in self._parameters.values())),
             groups=tuple(groups.items()),
+            formation=tuple((d, tuple(sorted(m.items()))) for d, m in sorted(self._formation.items())),
         )
 
     def __repr__(self) -> str:

@@ -63,6 +63,9 @@ class CompartmentModel:
         Default parameter values [canonical units] with their sources.
     groups : tuple of (str, tuple of str)
         Named groups of compartments (e.g. ``"Skeleton"``).
+    formation : tuple of (str, tuple of (str, str))
+        Per daughter, parent compartment -> compartment where the daughter appears (others:
+        the same compartment).
     """
 
     name: str
@@ -76,6 +79,7 @@ class CompartmentModel:
     parameters: tuple[str, ...]
     defaults: tuple[tuple[str, Parameter], ...]
     groups: tuple[tuple[str, tuple[str, ...]], ...]
+    formation: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     # -- structure ----------------------------------------------------------------------------
     @property
@@ -208,11 +212,17 @@ class CompartmentModel:
         B = np.asarray(self.branching)
         D = np.zeros((self.n_states, self.n_states))
         eye = np.eye(nc)
-        for k in range(len(self.nuclides)):
+        pos = {c: i for i, c in enumerate(self.all_compartments)}
+        formation = dict(self.formation)
+        for k, nuc in enumerate(self.nuclides):
             D[k * nc:(k + 1) * nc, k * nc:(k + 1) * nc] -= lam[k] * eye
+            where = eye.copy()                      # where[daughter comp, parent comp]
+            for a, b in formation.get(nuc, ()):
+                where[:, pos[a]] = 0.0
+                where[pos[b], pos[a]] = 1.0
             for p in range(k):
                 if B[k, p]:
-                    D[k * nc:(k + 1) * nc, p * nc:(p + 1) * nc] += B[k, p] * lam[k] * eye
+                    D[k * nc:(k + 1) * nc, p * nc:(p + 1) * nc] += B[k, p] * lam[k] * where
         return D
 
     def rate_matrices(self, ptable: np.ndarray) -> np.ndarray:
