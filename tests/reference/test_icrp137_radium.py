@@ -58,8 +58,9 @@ def test_whole_body_retention_and_mass_balance(solution):
     exc = sol.excreted.sel(nuclide="Ra-223")[0].sum("sink")
     lam = np.log(2) / (11.43 * 24)              # Ra-223 T1/2 = 11.43 d (ICRP 107, printed as 11.43 d)
     # what is in the body plus what was excreted is the decayed administered activity; the data
-    # set holds the same 11.43 d, so only solver rounding remains (expm: ~1e-13 relative)
-    np.testing.assert_allclose(wb + exc, 1e-6 * np.exp(-lam * sol.times), rtol=1e-11)
+    # set holds the same 11.43 d, so only solver rounding remains: the expm of the 175-state chain
+    # matrix, whose norm is set by Po-215 (λ = 1.4e6 /h), takes ~30 squarings; measured 1.4e-10
+    np.testing.assert_allclose(wb + exc, 1e-6 * np.exp(-lam * sol.times), rtol=1e-9)
     assert float(abs(sol.mass_balance).max()) < 1e-9
 
 
