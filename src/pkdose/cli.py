@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.add_argument("--nuclide", default=None, help="parent nuclide, e.g. Ra-223")
     sim.add_argument("--activity", required=True, help='administered activity, e.g. "3.85 MBq"')
     sim.add_argument("--times", required=True, help="comma-separated output times, e.g. 1h,1d,7d,28d")
-    sim.add_argument("--daughters", default="in-situ", choices=["in-situ", "own", "parent"],
+    sim.add_argument("--daughters", default="in-situ", choices=["in-situ", "own", "parent", "none"],
                      help="progeny treatment: decay where formed, own element kinetics, or follow the parent")
     sim.add_argument("--into", default=None, help="compartment receiving the dose (default: the model's intravenous injection site)")
     sim.add_argument("--format", default="table", choices=["table", "json", "csv"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import sympy
 
 from ..errors import ModelDefinitionError, UnknownNameError
@@ -17,6 +19,7 @@ __all__ = ["ModelBuilder"]
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _KINETICS = ("in-situ", "parent", "own")
+_DAUGHTER_OPTIONS = (*_KINETICS, "none")
 
 
 def _canonical_parameter(model: str, name: str, value: Any, unit: str) -> tuple[float, str]:
@@ -50,10 +53,11 @@ class ModelBuilder:
         Parent nuclide (any ICRP-107 name, e.g. ``"Ra-223"``). Each compartment then carries the
         parent and every radioactive member of its decay chain. Without a nuclide the model
         tracks a non-decaying amount.
-    daughters : {"in-situ", "parent", "own"}, default "in-situ"
+    daughters : {"in-situ", "parent", "own", "none"}, default "in-situ"
         Default kinetics of the daughters: decay where formed, follow the parent's transfers,
         or follow their own transfers (declared with ``add_transfer(..., nuclide=...)``).
-        Override per daughter with :meth:`set_daughter_kinetics`.
+        Override per daughter with :meth:`set_daughter_kinetics`. ``"none"`` tracks the parent
+        alone (its decay removes it; progeny are not modelled).
 
     Examples
     --------
@@ -68,7 +72,7 @@ class ModelBuilder:
     >>> model.parameters
     ('k_bs', 'k_fec', 'k_gut')
     >>> model.nuclides
-    ('Ra-223', 'Rn-219', 'Po-215', 'Pb-211', 'Bi-211', 'Tl-207', 'Po-211')
+    ('Ra-223', 'Rn-219', 'Po-215', 'Pb-211', 'Bi-211', 'Po-211', 'Tl-207')
     """
 
     def __init__(self, name: str, *, nuclide: str | None = None,
@@ -79,8 +83,8 @@ class ModelBuilder:
         self._groups: dict[str, list[str]] = {}
         self._transfers: list[tuple[str, str, sympy.Expr, str | None]] = []
         self._parameters: dict[str, Parameter] = {}
-        if daughters not in _KINETICS:
-            raise ModelDefinitionError(name, "daughters", f"expected one of {_KINETICS}, got {daughters!r}")
+        if daughters not in _DAUGHTER_OPTIONS:
+            raise ModelDefinitionError(name, "daughters", f"expected one of {_DAUGHTER_OPTIONS}, got {daughters!r}")
         self._default_kinetics = daughters
         self._kinetics: dict[str, str] = {}
         self._formation: dict[str, dict[str, str]] = {}
@@ -89,6 +93,10 @@ class ModelBuilder:
             from ..nuclides import decay_chain
 
             self._chain = decay_chain(nuclide)
+            if daughters == "none":
+                self._chain = dataclasses.replace(
+                    self._chain, nuclides=self._chain.nuclides[:1],
+                    decay_constants=self._chain.decay_constants[:1], branching=np.zeros((1, 1)))
 
     # -- declarations -------------------------------------------------------------------------
     def _check_new_name(self, name: str, what: str) -> None:

@@ -40,8 +40,9 @@ def icrp137_radium(nuclide: str = "Ra-223", daughters: str = "in-situ") -> Compa
     ----------
     nuclide : str, default "Ra-223"
         A radium isotope.
-    daughters : {"in-situ", "parent"}, default "in-situ"
-        Progeny decay where they are formed, or follow radium's kinetics (ICRP 137's own
+    daughters : {"in-situ", "parent", "none"}, default "in-situ"
+        Progeny decay where they are formed, follow radium's kinetics, or are not modelled
+        (``"none"``: the parent alone, 25 states). (ICRP 137's own
         independent-kinetics treatment of progeny is transcribed in the data module but not yet
         assembled: asking for ``"own"`` raises an error saying so).
 
