@@ -91,7 +91,7 @@ def test_mixed_batch_uses_both_paths_and_agrees():
     b.add_transfer("a", "b", "k1"); b.add_transfer("b", "s", "k2")
     t = np.linspace(0, 10, 6)
     sol = simulate(b.build(), {"k1": [0.5, 0.5], "k2": [0.5, 0.7]}, Bolus(1.0, into="a"), t)
-    assert sol.method == "exact"
+    assert sol.method == "exact-expm+structured"
     k1, k2 = 0.5, 0.7
     np.testing.assert_allclose(sol.activity.sel(compartment="b")[1, :, 0],
                                k1 / (k2 - k1) * (np.exp(-k1 * t) - np.exp(-k2 * t)), rtol=1e-12)

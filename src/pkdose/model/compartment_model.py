@@ -225,6 +225,32 @@ class CompartmentModel:
                     D[k * nc:(k + 1) * nc, p * nc:(p + 1) * nc] += B[k, p] * lam[k] * where
         return D
 
+    @cached_property
+    def _pattern(self) -> np.ndarray:
+        """Structural nonzeros of the rate matrix: ``pattern[i, j]`` where state j flows into i."""
+        pattern = self._decay_matrix != 0
+        src, tgt = self._index
+        pattern[tgt, src] = True
+        pattern[src, src] = True
+        return pattern
+
+    @cached_property
+    def blocks(self) -> list[np.ndarray]:
+        """State indices of the strongly connected components, upstream first.
+
+        The rate matrix permuted to this order is block lower triangular for every parameter set.
+        """
+        from ..solve.structured import blocks_of
+
+        return blocks_of(self._pattern)
+
+    @cached_property
+    def block_upstream(self) -> list[np.ndarray]:
+        """For each of :attr:`blocks`, the states outside it that flow into it."""
+        from ..solve.structured import upstream_of
+
+        return upstream_of(self._pattern, self.blocks)
+
     def rate_matrices(self, ptable: np.ndarray) -> np.ndarray:
         """Rate matrices ``(n_samples, n_states, n_states)`` [1/h], decay and ingrowth included."""
         R = self.transfer_rates(ptable)

@@ -16,14 +16,16 @@ from .exact import EigenPropagator, ExpmPropagator
 from .schedule import Schedule, check_times, make_schedule, run_segments
 from .solution import Solution
 from .stiff import StiffPropagator
+from .structured import Resonance, StructuredPropagator, block_solve
 
 __all__ = ["simulate"]
 
 Method = Literal["auto", "exact", "eigen", "expm", "BDF", "Radau"]
 _METHODS = ("auto", "exact", "eigen", "expm", "BDF", "Radau")
 
-# Working memory per eigen chunk: samples × times × states complex numbers (16 bytes each).
-_CHUNK_ELEMENTS = 8_000_000
+# Samples per chunk are chosen so that the chunk's rate matrices and state arrays hold about
+# this many float64 elements (~256 MB each).
+_CHUNK_ELEMENTS = 32_000_000
 
 
 def simulate(model: CompartmentModel, params: Mapping[str, Any] | Any | None,
@@ -43,9 +45,11 @@ def simulate(model: CompartmentModel, params: Mapping[str, Any] | Any | None,
     times : array-like or Quantity
         Output times [h], strictly increasing, >= 0. The state at a bolus time includes the bolus.
     method : {"auto", "exact", "eigen", "expm", "BDF", "Radau"}
-        ``"auto"``: exact for linear models, BDF otherwise. ``"exact"``: eigen-decomposition where
-        its conditioning check passes, matrix exponential otherwise; ``"eigen"``/``"expm"`` force
-        one path (``"eigen"`` raises where the check fails).
+        ``"auto"``: exact for linear models, BDF otherwise. ``"exact"``: per sample, the first
+        path that passes its checks among the block-triangular modal solution
+        (:mod:`pkdose.solve.structured`), the eigen-decomposition of the whole matrix, and the
+        matrix exponential (always valid). ``"eigen"`` allows only the first two (and raises
+        where both fail); ``"expm"`` forces the last.
     rtol, atol : float
         Tolerances of the stiff solvers (``atol`` in MBq).
 
@@ -86,44 +90,93 @@ def simulate(model: CompartmentModel, params: Mapping[str, Any] | Any | None,
         if not model.is_linear:
             raise ModelDefinitionError(model.name, f"method={method!r}",
                                        "the model is nonlinear (rates depend on amounts); use 'BDF' or 'Radau'")
-        X, INT, used, count, A = _solve_exact(model, P, schedule, t, method)
+        X, INT, used, count, tail = _solve_exact(model, P, schedule, t, method)
     else:
         X, INT, count = _solve_stiff(model, P, schedule, t, method, rtol, atol)
-        used, A = method, None
+        used, tail = method, None
     return _package(model, regimen if isinstance(regimen, Regimen) else Regimen.single(regimen),
-                    schedule, t, P, X, INT, A, used, count)
+                    schedule, t, P, X, INT, tail, used, count)
 
 
 def _solve_exact(model, P, schedule: Schedule, t, method):
-    A = model.rate_matrices(P)
-    S, n = A.shape[0], A.shape[1]
+    """Exact paths over chunks of samples (rate matrices are built one chunk at a time).
+
+    Returns states, integrals, the paths used, the number of matrix exponentials and the tail
+    integral ∫_T^∞ x = −A⁻¹ x(T) after the last output time (None where it does not exist).
+    """
+    S, n = P.shape[0], model.n_states
     X = np.empty((S, t.size, n))
     INT = np.empty((S, t.size, n))
-    n_eig = 0
+    lam = np.asarray(model.decay_constants)
+    want_tail = bool(np.all(lam > 0) and t[-1] >= schedule.edges[-1] and not schedule.rate[-1].any())
+    tail = np.empty((S, n)) if want_tail else None
     n_expm = 0
-    fallback: list[int] = []
-    if method in ("exact", "eigen"):
-        chunk = max(1, _CHUNK_ELEMENTS // max(1, t.size * n))
-        for lo in range(0, S, chunk):
-            hi = min(S, lo + chunk)
-            prop = EigenPropagator(A[lo:hi])
-            idx = np.arange(lo, hi)[prop.ok]
-            if idx.size:
-                X[idx], INT[idx] = run_segments(prop, schedule, t, idx.size)
-                n_eig += idx.size
-            fallback.extend(np.arange(lo, hi)[~prop.ok].tolist())
-        if fallback and method == "eigen":
-            raise ModelDefinitionError(model.name, "method='eigen'",
-                                       f"the eigenvector matrix is ill-conditioned for {len(fallback)} sample(s) "
-                                       f"(first: {fallback[0]}); use method='exact' or 'expm'")
-    else:
-        fallback = list(range(S))
-    for s in fallback:
-        prop = ExpmPropagator(A[s])
-        X[s:s + 1], INT[s:s + 1] = run_segments(prop, schedule, t, 1)
-        n_expm += prop.n_expm
-    used = "exact-eigen" if not fallback else ("exact-expm" if n_eig == 0 else "exact")
-    return X, INT, used, n_expm, A
+    paths: set[str] = set()
+    chunk = max(1, _CHUNK_ELEMENTS // (4 * n * max(n, t.size)))
+    for lo in range(0, S, chunk):
+        rows = np.arange(lo, min(S, lo + chunk))
+        A = model.rate_matrices(P[rows])
+        Xc = np.empty((rows.size, t.size, n))
+        Ic = np.empty((rows.size, t.size, n))
+        todo = np.arange(rows.size)
+        if method in ("exact", "eigen"):
+            todo = _run_structured(model, A, schedule, t, Xc, Ic, todo, paths)
+            todo = _run_full_eigen(A, schedule, t, Xc, Ic, todo, paths)
+            if todo.size and method == "eigen":
+                raise ModelDefinitionError(model.name, "method='eigen'",
+                                           f"the eigen-decomposition is ill-conditioned or resonant for "
+                                           f"sample {rows[todo[0]]} and {todo.size - 1} other(s); use "
+                                           "method='exact' or 'expm'")
+        for s in todo:
+            prop = ExpmPropagator(A[s])
+            Xc[s:s + 1], Ic[s:s + 1] = run_segments(prop, schedule, t, 1)
+            n_expm += prop.n_expm
+            paths.add("expm")
+        X[rows], INT[rows] = Xc, Ic
+        if want_tail:
+            tail[rows] = -block_solve(A, model.blocks, Xc[:, -1], model.block_upstream)
+    used = "exact-" + "+".join(sorted(paths))
+    return X, INT, used, n_expm, tail
+
+
+def _run_structured(model, A, schedule, t, X, INT, todo, paths) -> np.ndarray:
+    """Block-triangular modal path (pkdose.solve.structured); returns the samples it could not do."""
+    blocks = model.blocks
+    n = A.shape[1]
+    if len(blocks) == 1:
+        return todo                      # one strongly connected block: nothing to exploit
+    failed: list[int] = []
+    if todo.size:
+        idx = todo
+        prop = StructuredPropagator(A[idx], blocks, model.block_upstream)
+        keep = prop.ok.copy()
+        while keep.any():
+            try:
+                sub = prop.subset(keep)
+                sel = idx[keep]
+                X[sel], INT[sel] = run_segments(sub, schedule, t, sel.size)
+                paths.add("structured")
+                break
+            except Resonance as res:
+                keep[np.nonzero(keep)[0][res.mask]] = False
+        failed.extend(idx[~keep].tolist())
+    return np.asarray(failed, dtype=int)
+
+
+def _run_full_eigen(A, schedule, t, X, INT, todo, paths) -> np.ndarray:
+    """Eigen-decomposition of the whole matrix; returns the samples that failed its check."""
+    if todo.size == 0:
+        return todo
+    failed: list[int] = []
+    if todo.size:
+        idx = todo
+        prop = EigenPropagator(A[idx])
+        sel = idx[prop.ok]
+        if sel.size:
+            X[sel], INT[sel] = run_segments(prop, schedule, t, sel.size)
+            paths.add("eigen")
+        failed.extend(idx[~prop.ok].tolist())
+    return np.asarray(failed, dtype=int)
 
 
 def _solve_stiff(model, P, schedule, t, method, rtol, atol):
@@ -138,7 +191,7 @@ def _solve_stiff(model, P, schedule, t, method, rtol, atol):
     return X, INT, nfev
 
 
-def _package(model: CompartmentModel, regimen: Regimen, schedule: Schedule, t, P, X, INT, A,
+def _package(model: CompartmentModel, regimen: Regimen, schedule: Schedule, t, P, X, INT, tail,
              method: str, count: int) -> Solution:
     S = P.shape[0]
     nuc, nc_all = len(model.nuclides), len(model.all_compartments)
@@ -169,8 +222,7 @@ def _package(model: CompartmentModel, regimen: Regimen, schedule: Schedule, t, P
     mass_balance = xr.DataArray(resid, dims=("sample", "time", "nuclide"),
                                 coords={**coords, "nuclide": list(model.nuclides)})
     tia_inf = None
-    if A is not None and np.all(lam > 0) and t[-1] >= schedule.edges[-1] and not schedule.rate[-1].any():
-        tail = -np.linalg.solve(A, X[:, -1, :, None])[..., 0]
+    if tail is not None:
         total = (INT[:, -1] + tail).reshape(S, nuc, nc_all).transpose(0, 2, 1)
         tia_inf = xr.DataArray(total[:, :ncomp], dims=("sample", "compartment", "nuclide"),
                                coords={"sample": np.arange(S), "compartment": list(model.compartments),
