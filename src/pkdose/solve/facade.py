@@ -216,9 +216,13 @@ def _package(model: CompartmentModel, regimen: Regimen, schedule: Schedule, t, P
     present = X4.sum(2) * inv_lam
     decayed = I4.sum(2) * (lam > 0)
     ingrown = decayed @ B.T
-    scale = adm[None] + ingrown
+    entered = adm[None] + ingrown
+    # normalised by all atoms of the nuclide that entered during the simulation (the last time's
+    # count: it never decreases), so that early, still tiny amounts of deep daughters are judged
+    # against the scale that matters
+    scale = entered.max(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
-        resid = np.where(scale > 0, (scale - present - decayed) / np.where(scale > 0, scale, 1.0), 0.0)
+        resid = np.where(scale > 0, (entered - present - decayed) / np.where(scale > 0, scale, 1.0), 0.0)
     mass_balance = xr.DataArray(resid, dims=("sample", "time", "nuclide"),
                                 coords={**coords, "nuclide": list(model.nuclides)})
     tia_inf = None

@@ -31,8 +31,9 @@ class Solution:
         ``(sample, compartment, nuclide)``: ∫₀^∞ activity dt [MBq·h] (exact linear path, all
         nuclides decaying, no input after the last time), else None.
     mass_balance : xarray.DataArray
-        ``(sample, time, nuclide)``: (administered + ingrown − present − excreted − decayed) /
-        (administered + ingrown), counted in atoms. Zero up to the solver's accuracy.
+        ``(sample, time, nuclide)``: (administered + ingrown − present − excreted − decayed),
+        counted in atoms, divided by all atoms of that nuclide administered or ingrown up to the
+        last output time. Zero up to the solver's accuracy.
     method : str
         The solver used: ``"exact-eigen"``, ``"exact-expm"``, ``"exact"`` (mixed) or the stiff method.
     nfev : int

@@ -19,7 +19,8 @@ Ra-223 chain needs ~31 modes, not 175.
 The path is refused for a sample (flag :attr:`StructuredPropagator.ok`), and the caller falls
 back to the full matrix, when a block's eigenvector matrix is ill-conditioned or a forcing mode
 nearly coincides with a block eigenvalue (resonance: the solution then has ``t e^{λt}`` terms,
-as in a chain of equal rates). Both thresholds bound the rounding error near 1e-10 relative.
+as in a chain of equal rates): the coefficients then grow without bound. Both checks bound the
+rounding error near 1e-10 relative.
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ from .exact import MAX_CONDITION, phi1
 
 __all__ = ["blocks_of", "block_solve", "StructuredPropagator", "Resonance"]
 
-#: Smallest accepted |μ_m − λ_i| / max(|μ_m|, |λ_i|) between a forcing mode and a block eigenvalue.
-#: The particular coefficients then grow at most by 1e6, so cancellation costs < eps·1e6 ≈ 2e-10.
-MIN_RELATIVE_GAP = 1e-6
+#: Largest accepted growth of the mode coefficients of a state over the natural size of its
+#: response (its initial value, or forcing / rate). The coefficients F / (μ_m − λ_i) grow as a
+#: forcing mode approaches a block eigenvalue (resonance); cancellation between the growing terms
+#: then costs eps · growth ≈ 2e-10 relative at the limit.
+MAX_AMPLIFICATION = 1e6
 
 
 def blocks_of(pattern: np.ndarray) -> list[np.ndarray]:
@@ -233,17 +236,20 @@ class StructuredPropagator:
             # particular coefficients for forcing modes m: F / (μ_m − λ_i)
             den = self.modes[:, None, :] - mu[:, :, None]          # (S, n_b, ncol)
             forced = F != 0
-            own_mask = np.zeros((idx.size, self.ncol), dtype=bool)
-            own_mask[np.arange(idx.size), own] = True
-            scale = np.maximum(np.abs(self.modes[:, None, :]), np.abs(mu[:, :, None]))
-            near = forced & (np.abs(den) <= MIN_RELATIVE_GAP * scale)
-            resonant |= np.any(near, axis=(1, 2))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                Y = np.where(forced & ~near, F / np.where(near | ~forced, 1.0, den), 0.0)
-            # own modes take up the initial condition: y_i(0) = Σ_m Y[i, m] + H_i
-            H = y0 - Y.sum(axis=2)
-            Y[:, np.arange(idx.size), own] += H
-            G[:, idx, :] = np.einsum("sij,sjm->sim", V, Y) if V is not None else Y
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                Y = np.where(forced, F / np.where(forced, den, 1.0), 0.0)
+                # own modes take up the initial condition: y_i(0) = Σ_m Y[i, m] + H_i
+                H = y0 - Y.sum(axis=2)
+                # rounding amplification: coefficient size against the natural size of the
+                # response (initial value, or forcing / decay rate)
+                rate = np.maximum(np.abs(self.modes[:, None, :]), np.abs(mu[:, :, None]))
+                natural = np.maximum(np.abs(y0), (np.abs(F) / np.where(rate > 0, rate, 1.0)).sum(axis=2))
+                size = np.abs(Y).sum(axis=2) + np.abs(H)
+                amp = np.where(size > 0, size / np.where(natural > 0, natural, 0.0), 0.0)
+            resonant |= ~np.all(np.isfinite(amp) & (amp <= MAX_AMPLIFICATION), axis=1)
+            with np.errstate(invalid="ignore", over="ignore"):   # resonant samples are discarded
+                Y[:, np.arange(idx.size), own] += H
+                G[:, idx, :] = np.einsum("sij,sjm->sim", V, Y) if V is not None else Y
         return G, resonant
 
     def __call__(self, x0: np.ndarray, r: np.ndarray, taus: np.ndarray):
