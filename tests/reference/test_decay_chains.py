@@ -78,3 +78,31 @@ def test_nominal_radium_chain_falls_back_to_expm_and_balances():
     sol = simulate(model, None, Bolus(1.0, into="blood"), TIMES_H)
     assert sol.method == "exact-expm"
     assert float(abs(sol.mass_balance).max()) < 1e-8
+
+
+def test_own_progeny_kinetics_conserve_the_chain_and_prune_states():
+    model = get_model("icrp137-radium", nuclide="Ra-223", daughters="own")
+    # lead, bismuth, polonium and thallium live in compartments of their own models
+    assert {"pb_plasma", "po_plasma_2", "tl_liver", "bi_liver_1"} <= set(model.compartments)
+    assert "exhaled" in model.sinks
+    # only (nuclide, compartment) pairs that can hold activity are states
+    assert model.n_states < len(model.nuclides) * len(model.all_compartments)
+    from pkdose import ModelDefinitionError
+
+    with pytest.raises(ModelDefinitionError):
+        model.state_index("pb_plasma", "Ra-223")      # radium never enters lead's plasma
+    rng = np.random.default_rng(3)
+    params = {k: v * rng.lognormal(0, 0.3, 2) for k, v in model.default_values.items()}
+    sol = simulate(model, params, Bolus(1.0, into="blood"), TIMES_H)
+    assert "structured" in sol.method
+    ref = reference("Ra-223", TIMES_H)
+    for s in range(2):
+        for nuc in model.nuclides:
+            got = (sol.activity.sel(nuclide=nuc)[s].sum("compartment")
+                   + sol.excreted.sel(nuclide=nuc)[s].sum("sink")).values
+            np.testing.assert_allclose(got, ref[nuc], rtol=1e-9, atol=1e-12, err_msg=nuc)
+    assert float(abs(sol.mass_balance).max()) < 1e-9
+    # lead formed from radium in blood moves to lead plasma: at 1 d some Pb-211 is in the
+    # lead model's compartments
+    pb = sol.activity.sel(nuclide="Pb-211", time=24.0)[0]
+    assert float(pb.sel(compartment=[c for c in model.compartments if c.startswith("pb_")]).sum()) > 0.01

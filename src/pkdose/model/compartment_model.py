@@ -3,9 +3,11 @@
 State convention
 ----------------
 The state is the **activity** [MBq] of each nuclide in each compartment and sink, ordered
-nuclide-major: ``state[k * n_all + c]`` is nuclide ``nuclides[k]`` in ``all_compartments[c]``
-(compartments first, then sinks). Because the decay chain is topologically ordered, the rate
-matrix is block lower triangular by nuclide. For a model without a nuclide the single species
+nuclide-major on the grid ``grid[k * n_all + c]`` = nuclide ``nuclides[k]`` in
+``all_compartments[c]`` (compartments first, then sinks). Only the grid points that can ever hold
+activity are state variables (:attr:`CompartmentModel.states`); results are reported on the full
+grid. Because the decay chain is topologically ordered, the rate matrix is block lower
+triangular by nuclide. For a model without a nuclide the single species
 ``"tracer"`` has decay constant 0 and the state is an amount in tracer units.
 
 With activities ``a = λN`` the equations for nuclide *k* read
@@ -87,10 +89,75 @@ class CompartmentModel:
         """Compartments followed by sinks: the compartment axis of the state."""
         return self.compartments + self.sinks
 
+    @cached_property
+    def _grid(self):
+        """Full (nuclide × compartment) grid, its decay matrix, and the states that can hold activity.
+
+        A state is kept when it is reachable, through transfers or decay, from the parent in a
+        compartment of its own kinetics: with independent progeny kinetics most (nuclide,
+        compartment) pairs of the full grid can never hold activity, and they are left out of
+        the state vector.
+        """
+        nc, nk = len(self.all_compartments), len(self.nuclides)
+        N = nc * nk
+        pos = {c: i for i, c in enumerate(self.all_compartments)}
+        knuc = {n: k for k, n in enumerate(self.nuclides)}
+        src = np.array([knuc[t.nuclide] * nc + pos[t.source] for t in self.transfers], dtype=int)
+        tgt = np.array([knuc[t.nuclide] * nc + pos[t.target] for t in self.transfers], dtype=int)
+        lam = np.asarray(self.decay_constants)
+        B = np.asarray(self.branching)
+        D = np.zeros((N, N))
+        eye = np.eye(nc)
+        formation = dict(self.formation)
+        for k, nuc in enumerate(self.nuclides):
+            D[k * nc:(k + 1) * nc, k * nc:(k + 1) * nc] -= lam[k] * eye
+            where = eye.copy()                      # where[daughter comp, parent comp]
+            for a, b in formation.get(nuc, ()):
+                where[:, pos[a]] = 0.0
+                where[pos[b], pos[a]] = 1.0
+            for p in range(k):
+                if B[k, p]:
+                    D[k * nc:(k + 1) * nc, p * nc:(p + 1) * nc] += B[k, p] * lam[k] * where
+        succ: dict[int, set[int]] = {}
+        for a, b in zip(src.tolist(), tgt.tolist()):
+            succ.setdefault(a, set()).add(b)
+        for i, j in zip(*np.nonzero(D)):
+            if i != j:
+                succ.setdefault(int(j), set()).add(int(i))
+        # roots: the parent in every body compartment, except those that only the transfers of
+        # other nuclides touch (compartments of a daughter's own model)
+        parent = self.nuclides[0]
+        mine = {c for t in self.transfers if t.nuclide == parent for c in (t.source, t.target)}
+        theirs = {c for t in self.transfers if t.nuclide != parent for c in (t.source, t.target)} - mine
+        seen = {pos[c] for c in self.compartments if c not in theirs}
+        stack = list(seen)
+        while stack:
+            for b in succ.get(stack.pop(), ()):
+                if b not in seen:
+                    seen.add(b)
+                    stack.append(b)
+        keep = np.array(sorted(seen), dtype=int)
+        where_full = np.full(N, -1, dtype=int)
+        where_full[keep] = np.arange(keep.size)
+        return keep, where_full, D, src, tgt
+
     @property
     def n_states(self) -> int:
-        """Number of state variables (nuclides × (compartments + sinks))."""
-        return len(self.nuclides) * len(self.all_compartments)
+        """Number of state variables: the (nuclide, compartment) pairs that can hold activity."""
+        return int(self._grid[0].size)
+
+    @property
+    def states(self) -> tuple[tuple[str, str], ...]:
+        """(nuclide, compartment) of each state variable, in state-vector order."""
+        nc = len(self.all_compartments)
+        return tuple((self.nuclides[i // nc], self.all_compartments[i % nc]) for i in self._grid[0])
+
+    def to_grid(self, values: np.ndarray) -> np.ndarray:
+        """Scatter state-vector values (last axis) onto the full nuclide-major grid (zeros elsewhere)."""
+        keep = self._grid[0]
+        out = np.zeros(values.shape[:-1] + (len(self.nuclides) * len(self.all_compartments),), values.dtype)
+        out[..., keep] = values
+        return out
 
     @property
     def nuclide(self) -> str | None:
@@ -115,7 +182,11 @@ class CompartmentModel:
         nuc = self.nuclides[0] if nuclide is None else nuclide
         if nuc not in self.nuclides:
             raise UnknownNameError("nuclide", nuc, self.nuclides, self.name)
-        return self.nuclides.index(nuc) * len(allc) + allc.index(compartment)
+        i = int(self._grid[1][self.nuclides.index(nuc) * len(allc) + allc.index(compartment)])
+        if i < 0:
+            raise ModelDefinitionError(self.name, f"{nuc} in {compartment}",
+                                       "this nuclide never reaches this compartment in the model, so it has no state")
+        return i
 
     @cached_property
     def _amount_symbols(self) -> tuple[sympy.Symbol, ...]:
@@ -174,12 +245,10 @@ class CompartmentModel:
 
     @cached_property
     def _index(self):
-        nc = len(self.all_compartments)
-        pos = {c: i for i, c in enumerate(self.all_compartments)}
-        knuc = {n: k for k, n in enumerate(self.nuclides)}
-        src = np.array([knuc[t.nuclide] * nc + pos[t.source] for t in self.transfers], dtype=int)
-        tgt = np.array([knuc[t.nuclide] * nc + pos[t.target] for t in self.transfers], dtype=int)
-        return src, tgt
+        """State indices (source, target) of the transfers out of kept states, and which those are."""
+        keep, where, _, src, tgt = self._grid
+        active = np.nonzero(where[src] >= 0)[0]
+        return where[src[active]], where[tgt[active]], active
 
     def transfer_rates(self, ptable: np.ndarray) -> np.ndarray:
         """Rate constants [1/h] of every transfer for each sample: ``(n_samples, n_transfers)``.
@@ -206,30 +275,15 @@ class CompartmentModel:
 
     @cached_property
     def _decay_matrix(self) -> np.ndarray:
-        """Decay and ingrowth part of the rate matrix (parameter-free)."""
-        nc = len(self.all_compartments)
-        lam = np.asarray(self.decay_constants)
-        B = np.asarray(self.branching)
-        D = np.zeros((self.n_states, self.n_states))
-        eye = np.eye(nc)
-        pos = {c: i for i, c in enumerate(self.all_compartments)}
-        formation = dict(self.formation)
-        for k, nuc in enumerate(self.nuclides):
-            D[k * nc:(k + 1) * nc, k * nc:(k + 1) * nc] -= lam[k] * eye
-            where = eye.copy()                      # where[daughter comp, parent comp]
-            for a, b in formation.get(nuc, ()):
-                where[:, pos[a]] = 0.0
-                where[pos[b], pos[a]] = 1.0
-            for p in range(k):
-                if B[k, p]:
-                    D[k * nc:(k + 1) * nc, p * nc:(p + 1) * nc] += B[k, p] * lam[k] * where
-        return D
+        """Decay and ingrowth part of the rate matrix (parameter-free), on the kept states."""
+        keep, _, D, _, _ = self._grid
+        return D[np.ix_(keep, keep)]
 
     @cached_property
     def _pattern(self) -> np.ndarray:
         """Structural nonzeros of the rate matrix: ``pattern[i, j]`` where state j flows into i."""
         pattern = self._decay_matrix != 0
-        src, tgt = self._index
+        src, tgt, _ = self._index
         pattern[tgt, src] = True
         pattern[src, src] = True
         return pattern
@@ -253,9 +307,9 @@ class CompartmentModel:
 
     def rate_matrices(self, ptable: np.ndarray) -> np.ndarray:
         """Rate matrices ``(n_samples, n_states, n_states)`` [1/h], decay and ingrowth included."""
-        R = self.transfer_rates(ptable)
+        src, tgt, active = self._index
+        R = self.transfer_rates(ptable)[:, active]
         n = R.shape[0]
-        src, tgt = self._index
         A = np.broadcast_to(self._decay_matrix, (n, self.n_states, self.n_states)).copy()
         rows = np.arange(n)[:, None]
         np.add.at(A, (rows, tgt[None, :], src[None, :]), R)
@@ -279,16 +333,15 @@ class CompartmentModel:
     @cached_property
     def state_symbols(self) -> tuple[sympy.Symbol, ...]:
         """One sympy symbol per state, ``a_<nuclide>_<compartment>`` (``-`` in names becomes ``_``)."""
-        return tuple(sympy.Symbol(f"a_{n.replace('-', '')}_{c}") for n in self.nuclides
-                     for c in self.all_compartments)
+        return tuple(sympy.Symbol(f"a_{n.replace('-', '')}_{c}") for n, c in self.states)
 
     @cached_property
     def _symbolic_rhs(self) -> sympy.Matrix:
         x = self.state_symbols
-        parent_amounts = {a: x[i] for i, a in enumerate(self._amount_symbols)}
+        parent_amounts = {a: x[self.state_index(c)] for a, c in zip(self._amount_symbols, self.compartments)}
         rhs = [sympy.Integer(0)] * self.n_states
-        src, tgt = self._index
-        for tr, s, t in zip(self.transfers, src, tgt):
+        src, tgt, active = self._index
+        for tr, s, t in zip([self.transfers[j] for j in active], src, tgt):
             flux = tr.rate.subs(parent_amounts) * x[s]
             rhs[t] += flux
             rhs[s] -= flux

@@ -196,8 +196,8 @@ def _package(model: CompartmentModel, regimen: Regimen, schedule: Schedule, t, P
     S = P.shape[0]
     nuc, nc_all = len(model.nuclides), len(model.all_compartments)
     ncomp = len(model.compartments)
-    X4 = X.reshape(S, t.size, nuc, nc_all).transpose(0, 1, 3, 2)      # sample, time, comp, nuclide
-    I4 = INT.reshape(S, t.size, nuc, nc_all).transpose(0, 1, 3, 2)
+    X4 = model.to_grid(X).reshape(S, t.size, nuc, nc_all).transpose(0, 1, 3, 2)   # sample, time, comp, nuclide
+    I4 = model.to_grid(INT).reshape(S, t.size, nuc, nc_all).transpose(0, 1, 3, 2)
     coords = {"sample": np.arange(S), "time": t}
     activity = xr.DataArray(X4[:, :, :ncomp], dims=("sample", "time", "compartment", "nuclide"),
                             coords={**coords, "compartment": list(model.compartments),
@@ -212,7 +212,7 @@ def _package(model: CompartmentModel, regimen: Regimen, schedule: Schedule, t, P
     lam = np.asarray(model.decay_constants)
     B = np.asarray(model.branching)
     inv_lam = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 1.0)
-    adm = schedule.administered(t).reshape(t.size, nuc, nc_all).sum(-1) * inv_lam
+    adm = model.to_grid(schedule.administered(t)).reshape(t.size, nuc, nc_all).sum(-1) * inv_lam
     present = X4.sum(2) * inv_lam
     decayed = I4.sum(2) * (lam > 0)
     ingrown = decayed @ B.T
@@ -227,7 +227,7 @@ def _package(model: CompartmentModel, regimen: Regimen, schedule: Schedule, t, P
                                 coords={**coords, "nuclide": list(model.nuclides)})
     tia_inf = None
     if tail is not None:
-        total = (INT[:, -1] + tail).reshape(S, nuc, nc_all).transpose(0, 2, 1)
+        total = model.to_grid(INT[:, -1] + tail).reshape(S, nuc, nc_all).transpose(0, 2, 1)
         tia_inf = xr.DataArray(total[:, :ncomp], dims=("sample", "compartment", "nuclide"),
                                coords={"sample": np.arange(S), "compartment": list(model.compartments),
                                        "nuclide": list(model.nuclides)}, attrs={"units": "MBq*h"})

@@ -60,11 +60,11 @@ class Sensitivities:
 def _rate_derivatives(model: CompartmentModel, p: np.ndarray) -> np.ndarray:
     """∂A/∂p_j for every parameter: ``(n_params, n, n)``."""
     syms = [sympy.Symbol(q) for q in model.parameters]
-    src, tgt = model._index
+    src, tgt, active = model._index
     n = model.n_states
     dA = np.zeros((len(syms), n, n))
     values = dict(zip(syms, p))
-    for k, tr in enumerate(model.transfers):
+    for k, tr in enumerate([model.transfers[j] for j in active]):
         for j, s in enumerate(syms):
             d = sympy.diff(tr.rate, s)
             if d != 0:
@@ -142,10 +142,14 @@ def sensitivities(model: CompartmentModel, params: Mapping[str, Any] | None, reg
                 k += 1
     nuc, nc = len(model.nuclides), len(model.all_compartments)
     coords = {"time": t, "compartment": list(model.all_compartments), "nuclide": list(model.nuclides)}
-    act = xr.DataArray(X.reshape(t.size, nuc, nc).transpose(0, 2, 1), dims=("time", "compartment", "nuclide"),
-                       coords=coords, attrs={"units": "MBq"})
+    act = xr.DataArray(model.to_grid(X).reshape(t.size, nuc, nc).transpose(0, 2, 1),
+                       dims=("time", "compartment", "nuclide"), coords=coords, attrs={"units": "MBq"})
     dims = ("time", "compartment", "nuclide", "parameter")
     c4 = {**coords, "parameter": list(model.parameters)}
-    dact = xr.DataArray(dX.reshape(t.size, nuc, nc, m).transpose(0, 2, 1, 3), dims=dims, coords=c4)
-    dtia = xr.DataArray(dI.reshape(t.size, nuc, nc, m).transpose(0, 2, 1, 3), dims=dims, coords=c4)
+
+    def grid(d):   # (time, state, parameter) -> (time, compartment, nuclide, parameter)
+        return model.to_grid(d.transpose(0, 2, 1)).reshape(t.size, m, nuc, nc).transpose(0, 3, 2, 1)
+
+    dact = xr.DataArray(grid(dX), dims=dims, coords=c4)
+    dtia = xr.DataArray(grid(dI), dims=dims, coords=c4)
     return Sensitivities(act, dact, dtia)

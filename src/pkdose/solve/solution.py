@@ -78,7 +78,8 @@ class Solution:
     def groups(self) -> xr.DataArray:
         """Activity [MBq] of every defined group: ``(sample, time, group, nuclide)``."""
         names = list(self.model.group_map)
-        return xr.concat([self.group_activity(g) for g in names], dim=xr.Variable("group", names))
+        stacked = xr.concat([self.group_activity(g) for g in names], dim=xr.Variable("group", names))
+        return stacked.transpose("sample", "time", "group", "nuclide")
 
     def tia(self) -> xr.DataArray:
         """Time-integrated activity [MBq·h] to the last output time: ``(sample, compartment, nuclide)``."""

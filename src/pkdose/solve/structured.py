@@ -33,10 +33,10 @@ from .exact import MAX_CONDITION, phi1
 
 __all__ = ["blocks_of", "block_solve", "StructuredPropagator", "Resonance"]
 
-#: Largest accepted growth of the mode coefficients of a state over the natural size of its
-#: response (its initial value, or forcing / rate). The coefficients F / (μ_m − λ_i) grow as a
+#: Largest accepted growth of the mode coefficients of a block over what drives them (its initial
+#: value and the coefficients of its upstream states). The coefficients F / (μ_m − λ_i) grow as a
 #: forcing mode approaches a block eigenvalue (resonance); cancellation between the growing terms
-#: then costs eps · growth ≈ 2e-10 relative at the limit.
+#: then costs eps · growth ≈ 2e-10 of the driving amplitude at the limit.
 MAX_AMPLIFICATION = 1e6
 
 
@@ -240,12 +240,11 @@ class StructuredPropagator:
                 Y = np.where(forced, F / np.where(forced, den, 1.0), 0.0)
                 # own modes take up the initial condition: y_i(0) = Σ_m Y[i, m] + H_i
                 H = y0 - Y.sum(axis=2)
-                # rounding amplification: coefficient size against the natural size of the
-                # response (initial value, or forcing / decay rate)
-                rate = np.maximum(np.abs(self.modes[:, None, :]), np.abs(mu[:, :, None]))
-                natural = np.maximum(np.abs(y0), (np.abs(F) / np.where(rate > 0, rate, 1.0)).sum(axis=2))
+                # rounding amplification: size of the coefficients against the size of what
+                # drives them (initial value, and the upstream coefficients)
+                drive = np.abs(y0) + (np.abs(G[:, up, :]).sum(axis=(1, 2))[:, None] if up.size else 0.0)
                 size = np.abs(Y).sum(axis=2) + np.abs(H)
-                amp = np.where(size > 0, size / np.where(natural > 0, natural, 0.0), 0.0)
+                amp = np.where(size > 0, size / np.where(drive > 0, drive, 0.0), 0.0)
             resonant |= ~np.all(np.isfinite(amp) & (amp <= MAX_AMPLIFICATION), axis=1)
             with np.errstate(invalid="ignore", over="ignore"):   # resonant samples are discarded
                 Y[:, np.arange(idx.size), own] += H

@@ -33,6 +33,22 @@ def _param(src: str, tgt: str, suffix: str = "") -> str:
     return f"k_{src}_to_{tgt}{suffix}"
 
 
+def _element(nuclide: str) -> str:
+    return nuclide.split("-")[0]
+
+
+def _resolve(element: str, compartment: str) -> str:
+    """Compartment name in the assembled model: the radium model's names for radium and radon
+    (radon's model is written on radium's compartments) and for the shared alimentary-tract and
+    bladder contents; ``<element>_<name>`` for the compartments of the other element models."""
+    if element in ("Ra", "Rn") or compartment in _SHARED:
+        return compartment
+    return f"{element.lower()}_{compartment}"
+
+
+_SHARED = frozenset(c for c, g in data.COMPARTMENTS.items() if g in ("Alimentary tract", "Urinary bladder"))
+
+
 def icrp137_radium(nuclide: str = "Ra-223", daughters: str = "in-situ") -> CompartmentModel:
     """Build the ICRP 137 radium model for a radium isotope and its progeny.
 
@@ -40,16 +56,21 @@ def icrp137_radium(nuclide: str = "Ra-223", daughters: str = "in-situ") -> Compa
     ----------
     nuclide : str, default "Ra-223"
         A radium isotope.
-    daughters : {"in-situ", "parent", "none"}, default "in-situ"
-        Progeny decay where they are formed, follow radium's kinetics, or are not modelled
-        (``"none"``: the parent alone, 25 states). (ICRP 137's own
-        independent-kinetics treatment of progeny is transcribed in the data module but not yet
-        assembled: asking for ``"own"`` raises an error saying so).
+    daughters : {"in-situ", "own", "parent", "none"}, default "in-situ"
+        ``"in-situ"``: progeny decay where they are formed. ``"own"``: ICRP 137's independent
+        kinetics (Paras 711-712): radon follows the radon model on radium's compartments, lead,
+        bismuth, polonium and thallium follow their element models (ICRP 137 Tables 9.3, 10.3,
+        11.3, Paras 481-484) in compartments of their own (``pb_plasma``, ``po_liver_1``, ...);
+        a daughter formed in a compartment of another element's model moves as ICRP prescribes
+        (e.g. lead formed in radium's blood goes to lead plasma at 1000 /d), see
+        ``icrp137_radium_data.PROGENY_PRODUCTION`` and its ``PROGENY_GAPS``. ``"parent"``:
+        progeny follow radium's kinetics. ``"none"``: the parent alone (25 states).
 
     Returns
     -------
     CompartmentModel
-        23 compartments and 2 sinks per nuclide; parameters ``k_<source>_to_<target>`` [1/h].
+        Parameters ``k_<source>_to_<target>`` [1/h] (radium and the shared alimentary tract and
+        bladder), ``k_<source>_to_<target>_<Element>`` for progeny element models.
 
     Examples
     --------
@@ -59,24 +80,83 @@ def icrp137_radium(nuclide: str = "Ra-223", daughters: str = "in-situ") -> Compa
     >>> round(m.default_values["k_blood_to_rc_contents"] * 24, 2)   # ICRP 137 Table 13.3, d-1
     21.79
     """
-    from ...nuclides import get_nuclide
+    from ...nuclides import decay_chain, get_nuclide
 
-    if get_nuclide(nuclide).name.split("-")[0] != "Ra":
+    if _element(get_nuclide(nuclide).name) != "Ra":
         raise ModelDefinitionError("icrp137-radium", "nuclide",
                                    f"the radium model takes a radium isotope {RADIUM_ISOTOPES}, got {nuclide!r}")
-    if daughters == "own":
+    if daughters != "own":
+        return _assemble(nuclide, daughters, ())
+    chain = decay_chain(nuclide)
+    elements = [_element(n) for n in chain.nuclides[1:]]
+    missing = sorted({e for e in elements if e not in data.PROGENY_MODELS})
+    if missing:
         raise ModelDefinitionError(
             "icrp137-radium", "daughters='own'",
-            "ICRP 137 independent kinetics of radium progeny (Paras 711-712) are transcribed in "
-            "pkdose.model.library.icrp137_radium_data but not yet assembled into the model; "
-            "use 'in-situ' or 'parent'")
-    b = ModelBuilder("icrp137-radium", nuclide=nuclide, daughters=daughters)
+            f"no transcribed ICRP 137 model for progeny element(s) {missing} of {nuclide}; "
+            f"available: {sorted(data.PROGENY_MODELS)}. Use 'in-situ' or 'parent'")
+    return _assemble(nuclide, "own", tuple(chain.nuclides[1:]))
+
+
+def _assemble(nuclide: str, daughters: str, own: tuple[str, ...]) -> CompartmentModel:
+    b = ModelBuilder("icrp137-radium", nuclide=nuclide, daughters="in-situ" if own else daughters)
     for comp, group in data.COMPARTMENTS.items():
         b.add_compartment(comp, group=["Whole body", group])
-    for sink in data.SINKS:
+    sinks = list(data.SINKS)
+    for d in own:
+        model = data.PROGENY_MODELS[_element(d)]
+        for comp, group in model["compartments"].items():
+            name = _resolve(_element(d), comp)
+            if name not in b._compartments:
+                b.add_compartment(name, group=["Whole body", group])
+        sinks += [x for x in model["sinks"] if x not in sinks]
+    for sink in sinks:
         b.add_sink(sink)
+    declared: set[str] = set()
+
+    def transfer(src: str, tgt: str, rate: float, source, suffix: str = "", nuc: str | None = None):
+        name = _param(src, tgt, suffix)
+        if name not in declared:
+            b.add_parameter(name, rate, _DAY, source=source)
+            declared.add(name)
+        b.add_transfer(src, tgt, name, nuclide=nuc)
+
     for src, tgt, rate, source in data.RADIUM_TRANSFERS:
-        name = _param(src, tgt)
-        b.add_parameter(name, rate, _DAY, source=source)
-        b.add_transfer(src, tgt, name)
+        transfer(src, tgt, rate, source)
+    for d in own:
+        _add_progeny(b, d, transfer)
     return b.build()
+
+
+def _add_progeny(b: ModelBuilder, daughter: str, transfer) -> None:
+    """Transfers and formation rules of one daughter with independent (ICRP 137) kinetics."""
+    el = _element(daughter)
+    model = data.PROGENY_MODELS[el]
+    sinks = set(model["sinks"])
+    own_comps = {_resolve(el, c) for c in model["compartments"]}
+    moved: set[tuple[str, str]] = set()
+    for src, tgt, rate, source in model["transfers"]:
+        s_, t_ = _resolve(el, src), (tgt if tgt in sinks else _resolve(el, tgt))
+        transfer(s_, t_, rate, source, f"_{el}", daughter)
+        moved.add((s_, t_))
+    hatm_sources = {s_ for s_, _ in moved}
+    for src, tgt, rate, source in data.HATM_TRANSFERS:       # gut transit is element-independent
+        if (src, tgt) not in moved and not (src in hatm_sources and tgt in sinks and src == "ub_contents"):
+            transfer(src, tgt, rate, source, "", daughter)
+            moved.add((src, tgt))
+    formation: dict[str, str] = {}
+    for (home, d_el), rules in data.PROGENY_PRODUCTION.items():
+        if d_el != el:
+            continue
+        for pc, dc, rate, source in rules:
+            born = _resolve(home, pc)
+            goes = _resolve(el, dc)
+            if born == goes or born in own_comps:
+                continue            # formed in a compartment of its own model: its model applies
+            if rate is None:
+                formation[born] = goes
+            elif (born, goes) not in moved:
+                transfer(born, goes, rate, source, f"_{home}_{el}", daughter)
+                moved.add((born, goes))
+    if formation:
+        b.set_formation(daughter, formation)
