@@ -209,60 +209,109 @@ class StructuredPropagator:
         return new
 
     def coefficients(self, x0: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Mode coefficients ``G`` (S, n, ncol) of the segment starting at *x0* with input *r*.
+        """Mode coefficients of the segment starting at *x0* with input *r*.
 
-        Returns ``(G, resonant)`` where *resonant* flags samples whose solution would need
-        secular (t·e^{λt}) terms.
+        Returns ``(G, resonant)``: ``G[s, i, m, j]`` is the coefficient of ``τ^j e^{μ_m τ}`` in
+        state *i* (powers ``j > 0`` arise only where a shared constant mode drives a state with
+        that same eigenvalue, e.g. a chain of equal rates: there the secular terms are exact).
+        *resonant* flags samples where a forcing mode comes too close to, without equalling, a
+        block eigenvalue (see :data:`MAX_AMPLIFICATION`).
         """
         S = x0.shape[0]
         A = self.A
         dtype = self.modes.dtype
-        G = np.zeros((S, self.n, self.ncol), dtype=dtype)
+        G = np.zeros((S, self.n, self.ncol, 1), dtype=dtype)
         resonant = np.zeros(S, dtype=bool)
         for b, (idx, up) in enumerate(zip(self.blocks, self.upstream)):
-            # forcing of this block by its upstream states, in x coordinates: (S, n_b, ncol)
+            nb, P = idx.size, G.shape[3]
+            # forcing of this block by its upstream states, in x coordinates: (S, n_b, ncol, P)
             if up.size:
-                F = np.einsum("sij,sjm->sim", A[:, idx[:, None], up[None, :]], G[:, up, :])
+                F = np.einsum("sij,sjmp->simp", A[:, idx[:, None], up[None, :]], G[:, up])
             else:
-                F = np.zeros((S, idx.size, self.ncol), dtype=dtype)
+                F = np.zeros((S, nb, self.ncol, P), dtype=dtype)
             if np.any(r[idx]):
-                F[:, :, 0] += r[idx]
+                F[:, :, 0, 0] += r[idx]
             Vinv, V, mu, own = self.Vinvs[b], self.Vs[b], self.mus[b], self.cols[b]
             if Vinv is not None:
-                F = np.einsum("sij,sjm->sim", Vinv, F)
+                F = np.einsum("sij,sjmp->simp", Vinv, F)
                 y0 = np.einsum("sij,sj->si", Vinv, x0[:, idx])
             else:
                 y0 = x0[:, idx].astype(dtype)
-            # particular coefficients for forcing modes m: F / (μ_m − λ_i)
+            rows = np.arange(nb)
+            own_F = F[:, rows, own, :]                              # (S, n_b, P): exact resonance
+            F[:, rows, own, :] = 0.0
+            if np.any(own_F[..., -1] != 0):                         # needs one more power of τ
+                G = np.concatenate([G, np.zeros(G.shape[:3] + (1,), dtype)], axis=3)
+                F = np.concatenate([F, np.zeros(F.shape[:3] + (1,), dtype)], axis=3)
+                own_F = np.concatenate([own_F, np.zeros(own_F.shape[:2] + (1,), dtype)], axis=2)
+                P += 1
             den = self.modes[:, None, :] - mu[:, :, None]          # (S, n_b, ncol)
-            forced = F != 0
+            den[:, rows, own] = 1.0
+            Y = np.zeros_like(F)
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                Y = np.where(forced, F / np.where(forced, den, 1.0), 0.0)
-                # own modes take up the initial condition: y_i(0) = Σ_m Y[i, m] + H_i
-                H = y0 - Y.sum(axis=2)
+                # particular solution of y' = λ y + Σ_j F_j τ^j e^{μτ}: e^{μτ} Σ_j c_j τ^j with
+                # c_j = (F_j − (j+1) c_{j+1}) / (μ − λ), from the highest power down
+                nxt = np.zeros(F.shape[:3], dtype)
+                for j in range(P - 1, -1, -1):
+                    num = F[..., j] - (j + 1) * nxt
+                    nxt = np.where(num != 0, num / den, 0.0)
+                    Y[..., j] = nxt
+                # secular terms: forcing F_j τ^j e^{λτ} on eigenvalue λ itself gives F_j τ^{j+1}/(j+1)
+                Y[:, rows, own, 1:] += own_F[..., :-1] / np.arange(1, P)
+                # own modes take up the initial condition: y_i(0) = Σ_m Y[i, m, 0] + H_i
+                H = y0 - Y[..., 0].sum(axis=2)
                 # rounding amplification: size of the coefficients against the size of what
                 # drives them (initial value, and the upstream coefficients)
-                drive = np.abs(y0) + (np.abs(G[:, up, :]).sum(axis=(1, 2))[:, None] if up.size else 0.0)
-                size = np.abs(Y).sum(axis=2) + np.abs(H)
+                drive = np.abs(y0) + (np.abs(G[:, up]).sum(axis=(1, 2, 3))[:, None] if up.size else 0.0)
+                size = np.abs(Y).sum(axis=(2, 3)) + np.abs(H)
                 amp = np.where(size > 0, size / np.where(drive > 0, drive, 0.0), 0.0)
             resonant |= ~np.all(np.isfinite(amp) & (amp <= MAX_AMPLIFICATION), axis=1)
             with np.errstate(invalid="ignore", over="ignore"):   # resonant samples are discarded
-                Y[:, np.arange(idx.size), own] += H
-                G[:, idx, :] = np.einsum("sij,sjm->sim", V, Y) if V is not None else Y
+                Y[:, rows, own, 0] += H
+                G[:, idx] = np.einsum("sij,sjmp->simp", V, Y) if V is not None else Y
         return G, resonant
 
     def __call__(self, x0: np.ndarray, r: np.ndarray, taus: np.ndarray):
         G, resonant = self.coefficients(x0, r)
         if resonant.any():
             raise Resonance(resonant)
+        P = G.shape[3]
         z = self.modes[:, None, :] * taus[None, :, None]           # (S, T, ncol)
         E = np.exp(z)
-        P = taus[None, :, None] * phi1(z)
-        x = np.einsum("sim,stm->sti", G, E)
-        integral = np.einsum("sim,stm->sti", G, P)
+        if P == 1:
+            x = np.einsum("sim,stm->sti", G[..., 0], E)
+            integral = np.einsum("sim,stm->sti", G[..., 0], taus[None, :, None] * phi1(z))
+        else:
+            powers = taus[None, :, None, None] ** np.arange(P)     # τ^j
+            x = np.einsum("simp,stmp->sti", G, E[..., None] * powers)
+            integral = np.einsum("simp,stmp->sti", G, taus[None, :, None, None] * powers * _moments(z, P))
         if self.complex:
             x, integral = x.real, integral.real
         return x, integral
+
+
+def _moments(z: np.ndarray, P: int) -> np.ndarray:
+    """``I_j(z) = ∫_0^1 u^j e^{zu} du`` for j < P: ``∫_0^τ s^j e^{μs} ds = τ^{j+1} I_j(μτ)``.
+
+    Series ``Σ_i z^i / (i! (i+j+1))`` for |z| < 1 (25 terms: error < 1/25! ≈ 6e-26), forward
+    recurrence ``I_j = (e^z − j I_{j−1}) / z`` otherwise (error growth ≤ j/|z| ≤ P per step).
+    """
+    out = np.empty(z.shape + (P,), dtype=z.dtype)
+    small = np.abs(z) < 1.0
+    zs = np.where(small, z, 0.0)
+    zb = np.where(small, 1.0, z)
+    ez = np.exp(zb)
+    prev = phi1(z)
+    out[..., 0] = prev
+    for j in range(1, P):
+        series = np.zeros_like(zs)
+        term = np.ones_like(zs)
+        for i in range(25):
+            series = series + term / (i + j + 1)
+            term = term * zs / (i + 1)
+        prev = np.where(small, series, (ez - j * prev) / zb)
+        out[..., j] = prev
+    return out
 
 
 class Resonance(Exception):
