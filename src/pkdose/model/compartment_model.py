@@ -155,6 +155,8 @@ class CompartmentModel:
     def to_grid(self, values: np.ndarray) -> np.ndarray:
         """Scatter state-vector values (last axis) onto the full nuclide-major grid (zeros elsewhere)."""
         keep = self._grid[0]
+        if keep.size == len(self.nuclides) * len(self.all_compartments):
+            return values
         out = np.zeros(values.shape[:-1] + (len(self.nuclides) * len(self.all_compartments),), values.dtype)
         out[..., keep] = values
         return out

@@ -54,23 +54,30 @@ def _series(z: np.ndarray, k: int) -> np.ndarray:
 
 
 def phi1(z: np.ndarray) -> np.ndarray:
-    """(e^z − 1)/z, accurate near 0 (series for |z| < 0.2).
+    """(e^z − 1)/z, accurate everywhere: ``expm1`` (real and complex) has no cancellation near 0.
 
     >>> float(phi1(np.array(1e-12)))
     1.0000000000005
+    >>> float(phi1(np.array(0.0)))
+    1.0
     """
     z = np.asarray(z)
-    small = np.abs(z) < 0.2
-    zs = np.where(small, 1.0, z)
-    return np.where(small, _series(np.where(small, z, 0), 1), (np.exp(zs) - 1.0) / zs)
+    zero = z == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.expm1(z) / np.where(zero, 1.0, z)
+    return np.where(zero, 1.0, out) if zero.any() else out
 
 
 def phi2(z: np.ndarray) -> np.ndarray:
-    """(e^z − 1 − z)/z², accurate near 0 (series for |z| < 0.2)."""
+    """(e^z − 1 − z)/z², accurate near 0 (series for |z| < 0.2, only where needed)."""
     z = np.asarray(z)
     small = np.abs(z) < 0.2
-    zs = np.where(small, 1.0, z)
-    return np.where(small, _series(np.where(small, z, 0), 2), (np.exp(zs) - 1.0 - zs) / zs**2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (np.expm1(z) - z) / np.where(small, 1.0, z) ** 2
+    if small.any():
+        out = np.array(out, copy=True)
+        out[small] = _series(z[small], 2)
+    return out
 
 
 class EigenPropagator:

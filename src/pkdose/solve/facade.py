@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import numpy as np
@@ -26,6 +28,9 @@ _METHODS = ("auto", "exact", "eigen", "expm", "BDF", "Radau")
 # Samples per chunk are chosen so that the chunk's rate matrices and state arrays hold about
 # this many float64 elements (~256 MB each).
 _CHUNK_ELEMENTS = 32_000_000
+# Chunks run in threads, one per core, when each thread gets at least this many samples.
+_WORKERS = os.cpu_count() or 1
+_MIN_SAMPLES_PER_THREAD = 256
 
 
 def simulate(model: CompartmentModel, params: Mapping[str, Any] | Any | None,
@@ -110,15 +115,18 @@ def _solve_exact(model, P, schedule: Schedule, t, method):
     lam = np.asarray(model.decay_constants)
     want_tail = bool(np.all(lam > 0) and t[-1] >= schedule.edges[-1] and not schedule.rate[-1].any())
     tail = np.empty((S, n)) if want_tail else None
-    n_expm = 0
-    paths: set[str] = set()
     chunk = max(1, _CHUNK_ELEMENTS // (4 * n * max(n, t.size)))
-    for lo in range(0, S, chunk):
+    workers = min(_WORKERS, max(1, S // _MIN_SAMPLES_PER_THREAD))
+    chunk = min(chunk, -(-S // workers))
+
+    def solve_chunk(lo: int):
         rows = np.arange(lo, min(S, lo + chunk))
         A = model.rate_matrices(P[rows])
         Xc = np.empty((rows.size, t.size, n))
         Ic = np.empty((rows.size, t.size, n))
         todo = np.arange(rows.size)
+        paths: set[str] = set()
+        n_expm = 0
         if method in ("exact", "eigen"):
             todo = _run_structured(model, A, schedule, t, Xc, Ic, todo, paths)
             todo = _run_full_eigen(A, schedule, t, Xc, Ic, todo, paths)
@@ -135,6 +143,16 @@ def _solve_exact(model, P, schedule: Schedule, t, method):
         X[rows], INT[rows] = Xc, Ic
         if want_tail:
             tail[rows] = -block_solve(A, model.blocks, Xc[:, -1], model.block_upstream)
+        return paths, n_expm
+
+    starts = range(0, S, chunk)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:   # numpy releases the GIL
+            results = list(pool.map(solve_chunk, starts))
+    else:
+        results = [solve_chunk(lo) for lo in starts]
+    paths = set().union(*(r[0] for r in results))
+    n_expm = sum(r[1] for r in results)
     used = "exact-" + "+".join(sorted(paths))
     return X, INT, used, n_expm, tail
 
@@ -153,8 +171,11 @@ def _run_structured(model, A, schedule, t, X, INT, todo, paths) -> np.ndarray:
         while keep.any():
             try:
                 sub = prop.subset(keep)
-                sel = idx[keep]
-                X[sel], INT[sel] = run_segments(sub, schedule, t, sel.size)
+                if keep.all() and idx.size == X.shape[0]:
+                    X[...], INT[...] = run_segments(sub, schedule, t, idx.size)
+                else:
+                    sel = idx[keep]
+                    X[sel], INT[sel] = run_segments(sub, schedule, t, sel.size)
                 paths.add("structured")
                 break
             except Resonance as res:

@@ -198,6 +198,8 @@ class StructuredPropagator:
 
     def subset(self, keep: np.ndarray) -> StructuredPropagator:
         """The propagator restricted to the samples where *keep* is True."""
+        if keep.all():
+            return self
         new = object.__new__(StructuredPropagator)
         new.__dict__.update(self.__dict__)
         new.A = self.A[keep]
@@ -279,8 +281,9 @@ class StructuredPropagator:
         z = self.modes[:, None, :] * taus[None, :, None]           # (S, T, ncol)
         E = np.exp(z)
         if P == 1:
-            x = np.einsum("sim,stm->sti", G[..., 0], E)
-            integral = np.einsum("sim,stm->sti", G[..., 0], taus[None, :, None] * phi1(z))
+            Gt = G[..., 0].transpose(0, 2, 1)                      # (S, ncol, n)
+            x = np.matmul(E, Gt)
+            integral = np.matmul(taus[None, :, None] * phi1(z), Gt)
         else:
             powers = taus[None, :, None, None] ** np.arange(P)     # τ^j
             x = np.einsum("simp,stmp->sti", G, E[..., None] * powers)
