@@ -39,6 +39,9 @@ __all__ = ["blocks_of", "block_solve", "StructuredPropagator", "Resonance"]
 #: then costs eps · growth ≈ 2e-10 of the driving amplitude at the limit.
 MAX_AMPLIFICATION = 1e6
 
+#: Sample-independent real eigenvalues closer than this (relative) share one mode column.
+MERGE_TOLERANCE = 1e-10
+
 
 def blocks_of(pattern: np.ndarray) -> list[np.ndarray]:
     """Strongly connected components of a structural pattern, in topological (upstream-first) order.
@@ -145,24 +148,36 @@ class StructuredPropagator:
         Vs: list[np.ndarray | None] = []
         Vinvs: list[np.ndarray | None] = []
         cols: list[np.ndarray] = []          # per block: mode column of each own eigenvalue
-        keys: dict[float, int] = {}
+        keys: dict[float, int] = {}          # sample-independent real eigenvalue -> its column
         ncol = 1                            # column 0: the input mode, μ = 0
         complex_ = False
+
+        def column_for(v: np.ndarray) -> tuple[int, float | None]:
+            """Column of eigenvalue v (S,): shared with an equal sample-independent one.
+
+            Equal within MERGE_TOLERANCE counts as equal: the secular terms then used instead of
+            two exponentials err by at most the tolerance, relative (max of x·e^{-x} < 1).
+            """
+            nonlocal ncol
+            if np.all(v.imag == 0) and np.all(np.abs(v - v[0]) <= MERGE_TOLERANCE * abs(v[0])):
+                v0 = float(v[0].real)
+                for key, c in keys.items():
+                    if abs(key - v0) <= MERGE_TOLERANCE * max(abs(key), abs(v0)):
+                        return c, key
+                keys[v0] = ncol
+                ncol += 1
+                return ncol - 1, v0
+            ncol += 1
+            return ncol - 1, None
+
         for idx in blocks:
             if idx.size == 1:
                 d = A[:, idx[0], idx[0]]
-                mus.append(d[:, None])
+                c, key = column_for(d)
+                mus.append((np.full_like(d, key) if key is not None else d)[:, None])
                 Vs.append(None)
                 Vinvs.append(None)
-                if np.all(d == d[0]):       # constant across samples: a shareable mode
-                    key = float(d[0])
-                    if key not in keys:
-                        keys[key] = ncol
-                        ncol += 1
-                    cols.append(np.array([keys[key]]))
-                else:
-                    cols.append(np.array([ncol]))
-                    ncol += 1
+                cols.append(np.array([c]))
                 continue
             D = A[:, idx[:, None], idx[None, :]]
             mu, V = np.linalg.eig(D)
@@ -177,11 +192,16 @@ class StructuredPropagator:
                 scale = np.abs(D).sum(1).max(1)
             ok &= np.isfinite(cond) & (cond <= MAX_CONDITION) & (err <= 1e-12 * np.maximum(scale, 1e-300))
             complex_ |= bool(np.any(mu.imag != 0))
+            own = []
+            for i in range(idx.size):
+                c, key = column_for(mu[:, i])
+                if key is not None:
+                    mu[:, i] = key
+                own.append(c)
             mus.append(mu)
             Vs.append(V)
             Vinvs.append(Vinv)
-            cols.append(np.arange(ncol, ncol + idx.size))
-            ncol += idx.size
+            cols.append(np.array(own))
         self.ok = ok
         self.complex = complex_
         self.ncol = ncol
