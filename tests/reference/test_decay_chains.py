@@ -9,6 +9,8 @@ administered activity, and an absolute 1e-14 of it below (measured worst cases: 
 7.8e-16 absolute for the pure chains).
 """
 
+import functools
+
 import numpy as np
 import pytest
 import radioactivedecay as rd
@@ -19,13 +21,19 @@ from pkdose.model.library import get_model
 TIMES_H = np.array([1e-4, 0.01, 0.5, 3.0, 24.0, 240.0, 2000.0])
 
 
-def reference(parent: str, times_h, activity_mbq=1.0):
+@functools.lru_cache(maxsize=None)
+def _reference(parent: str, times_h: tuple, activity_mbq: float):
     inv = rd.InventoryHP({parent: activity_mbq}, "MBq")   # SymPy arbitrary precision: no cancellation
     out = {}
     for t in times_h:
         for nuc, a in inv.decay(float(t), "h").activities("MBq").items():
             out.setdefault(str(nuc), []).append(a)
     return {k: np.array(v) for k, v in out.items()}
+
+
+def reference(parent: str, times_h, activity_mbq=1.0):
+    """Activities [MBq] of every chain member at each time (arbitrary-precision reference, cached)."""
+    return _reference(parent, tuple(float(t) for t in times_h), float(activity_mbq))
 
 
 def check(sol_totals: dict, ref: dict, administered=1.0):
