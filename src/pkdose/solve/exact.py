@@ -80,6 +80,33 @@ def phi2(z: np.ndarray) -> np.ndarray:
     return out
 
 
+def checked_eig(D: np.ndarray, max_condition: float = MAX_CONDITION):
+    """Batched eigen-decomposition ``D = V diag(μ) V⁻¹`` with a per-sample validity flag.
+
+    A sample passes when κ₁(V) ≤ *max_condition* and ``V diag(μ) V⁻¹`` reproduces ``D`` to
+    1e-12 relative (1-norm). Returns ``(μ, V, V⁻¹, ok)``.
+    """
+    mu, V = np.linalg.eig(D)
+    with np.errstate(all="ignore"):
+        try:
+            Vinv = np.linalg.inv(V)
+        except np.linalg.LinAlgError:                  # a singular V in the batch: per sample
+            Vinv = np.stack([_inv_or_nan(v) for v in V])
+        cond = np.abs(V).sum(1).max(1) * np.abs(Vinv).sum(1).max(1)
+        recon = np.einsum("sij,sj,sjk->sik", V, mu, Vinv)
+        err = np.abs(recon - D).sum(1).max(1)
+        scale = np.abs(D).sum(1).max(1)
+    ok = np.isfinite(cond) & (cond <= max_condition) & (err <= 1e-12 * np.maximum(scale, 1e-300))
+    return mu, V, Vinv, ok
+
+
+def _inv_or_nan(v: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(v)
+    except np.linalg.LinAlgError:
+        return np.full_like(v, np.nan)
+
+
 class EigenPropagator:
     """Segment propagator over a batch of rate matrices via their eigen-decomposition.
 
@@ -97,18 +124,7 @@ class EigenPropagator:
     """
 
     def __init__(self, A: np.ndarray, max_condition: float = MAX_CONDITION) -> None:
-        mu, V = np.linalg.eig(A)
-        ok = np.ones(A.shape[0], dtype=bool)
-        with np.errstate(all="ignore"):
-            try:
-                Vinv = np.linalg.inv(V)
-            except np.linalg.LinAlgError:
-                Vinv = np.stack([_safe_inv(v) for v in V])
-            cond = np.abs(V).sum(axis=1).max(axis=1) * np.abs(Vinv).sum(axis=1).max(axis=1)
-            recon = np.einsum("sij,sj,sjk->sik", V, mu, Vinv)
-            err = np.abs(recon - A).sum(axis=1).max(axis=1)
-            scale = np.abs(A).sum(axis=1).max(axis=1)
-        ok &= np.isfinite(cond) & (cond <= max_condition) & (err <= 1e-12 * np.maximum(scale, 1e-300))
+        mu, V, Vinv, ok = checked_eig(A, max_condition)
         self.ok = ok
         self.real = bool(np.all(mu.imag[ok] == 0))
         if self.real:
@@ -131,13 +147,6 @@ class EigenPropagator:
         if not self.real:
             x, integral = x.real, integral.real
         return x, integral
-
-
-def _safe_inv(v: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.inv(v)
-    except np.linalg.LinAlgError:
-        return np.full_like(v, np.nan)
 
 
 class ExpmPropagator:

@@ -29,7 +29,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .exact import MAX_CONDITION, phi1
+from .exact import checked_eig, phi1
 
 __all__ = ["blocks_of", "block_solve", "StructuredPropagator", "Resonance"]
 
@@ -180,17 +180,8 @@ class StructuredPropagator:
                 cols.append(np.array([c]))
                 continue
             D = A[:, idx[:, None], idx[None, :]]
-            mu, V = np.linalg.eig(D)
-            with np.errstate(all="ignore"):
-                try:
-                    Vinv = np.linalg.inv(V)
-                except np.linalg.LinAlgError:
-                    Vinv = np.stack([_inv_or_nan(v) for v in V])
-                cond = np.abs(V).sum(1).max(1) * np.abs(Vinv).sum(1).max(1)
-                recon = np.einsum("sij,sj,sjk->sik", V, mu, Vinv)
-                err = np.abs(recon - D).sum(1).max(1)
-                scale = np.abs(D).sum(1).max(1)
-            ok &= np.isfinite(cond) & (cond <= MAX_CONDITION) & (err <= 1e-12 * np.maximum(scale, 1e-300))
+            mu, V, Vinv, block_ok = checked_eig(D)
+            ok &= block_ok
             complex_ |= bool(np.any(mu.imag != 0))
             own = []
             for i in range(idx.size):
@@ -343,10 +334,3 @@ class Resonance(Exception):
     def __init__(self, mask: np.ndarray) -> None:
         self.mask = mask
         super().__init__(f"{int(mask.sum())} resonant sample(s)")
-
-
-def _inv_or_nan(v: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.inv(v)
-    except np.linalg.LinAlgError:
-        return np.full_like(v, np.nan)
