@@ -93,7 +93,7 @@ def checked_eig(D: np.ndarray, max_condition: float = MAX_CONDITION):
         except np.linalg.LinAlgError:                  # a singular V in the batch: per sample
             Vinv = np.stack([_inv_or_nan(v) for v in V])
         cond = np.abs(V).sum(1).max(1) * np.abs(Vinv).sum(1).max(1)
-        recon = np.einsum("sij,sj,sjk->sik", V, mu, Vinv)
+        recon = np.matmul(V * mu[:, None, :], Vinv)
         err = np.abs(recon - D).sum(1).max(1)
         scale = np.abs(D).sum(1).max(1)
     ok = np.isfinite(cond) & (cond <= max_condition) & (err <= 1e-12 * np.maximum(scale, 1e-300))
