@@ -132,3 +132,30 @@ def test_michaelis_menten_elimination(method):
     A = sol.activity[0, :, 0, 0].values
     np.testing.assert_allclose(Km * np.log(A0 / A) + (A0 - A), Vmax * t, rtol=1e-7, atol=1e-8)
     assert sol.nfev > 0
+
+
+def test_parameters_from_a_dataframe_one_row_per_patient():
+    import pandas as pd
+
+    m = two_comp()
+    df = pd.DataFrame({"k12": [0.3, 0.2], "k21": [0.1, 0.1], "ke": [0.2, 0.4]})
+    sol = simulate(m, df, Bolus(5.0, into="c1"), [0.0, 3.0])
+    assert sol.activity.sizes["sample"] == 2
+    c1, _ = biexp(np.array([3.0]), 5.0)
+    assert float(sol.activity.sel(compartment="c1")[0, 1, 0]) == pytest.approx(c1[0], rel=1e-12)
+    np.testing.assert_allclose(sol.parameters.sel(parameter="ke"), [0.2, 0.4])
+
+
+def test_six_radium_injections_superpose():
+    # Xofigo: 55 kBq/kg (3.85 MBq for 70 kg) every 4 weeks, 6 injections (product label)
+    from pkdose.model.library import get_model
+
+    m = get_model("icrp137-radium", daughters="none")
+    dose = Bolus("3.85 MBq", into="blood")
+    t = np.array([1.0, 700.0, 3400.0, 4000.0])
+    six = simulate(m, None, Regimen.cycles(dose, n=6, every="4 week"), t)
+    shifted = [np.clip(t - 672.0 * k, 0, None) for k in range(6)]
+    grid = np.unique(np.concatenate(shifted))
+    one = simulate(m, None, dose, grid).activity[0].values
+    expect = sum(one[np.searchsorted(grid, sh)] * (t >= 672.0 * k)[:, None, None] for k, sh in enumerate(shifted))
+    np.testing.assert_allclose(six.activity[0], expect, rtol=1e-10, atol=1e-15)
