@@ -24,7 +24,7 @@ from .errors import UnitError
 
 __all__ = ["ureg", "Q_", "CANONICAL", "to_internal", "as_quantity", "parse_times"]
 
-ureg = pint.UnitRegistry()
+ureg: pint.UnitRegistry = pint.UnitRegistry()
 Q_ = ureg.Quantity
 
 #: kind -> (canonical unit, examples shown in error messages)
@@ -78,7 +78,7 @@ def as_quantity(value: Any, kind: str, field: str = "value") -> pint.Quantity:
         if len(parts) == 2 and parts[1] in _ALIASES:
             text = f"{parts[0]} {_ALIASES[parts[1]]}"
         try:
-            q = ureg.Quantity(text)
+            q: Any = ureg.Quantity(text)
         except Exception as exc:  # pint raises several unrelated types here
             raise UnitError(field, expected, value) from exc
         if not isinstance(q, pint.Quantity):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy
@@ -13,7 +13,10 @@ import sympy
 from ..errors import ModelDefinitionError, UnknownNameError
 from ..provenance import Source
 from ..units import CANONICAL, Q_, as_quantity, ureg
-from .spec import AMOUNT_PREFIX, DaughterKinetics, Parameter, Transfer
+from .spec import AMOUNT_PREFIX, DaughterKinetics, DaughterOption, Parameter, Transfer
+
+if TYPE_CHECKING:
+    from .compartment_model import CompartmentModel
 
 __all__ = ["ModelBuilder"]
 
@@ -76,7 +79,7 @@ class ModelBuilder:
     """
 
     def __init__(self, name: str, *, nuclide: str | None = None,
-                 daughters: DaughterKinetics = "in-situ") -> None:
+                 daughters: DaughterOption = "in-situ") -> None:
         self.name = name
         self._compartments: dict[str, None] = {}
         self._sinks: dict[str, None] = {}
@@ -241,7 +244,7 @@ class ModelBuilder:
             self._transfers.append((source, target, expr, n))
 
     # -- build --------------------------------------------------------------------------------
-    def build(self) -> "CompartmentModel":
+    def build(self) -> CompartmentModel:
         """Validate the whole declaration and return a frozen :class:`CompartmentModel`."""
         from .compartment_model import CompartmentModel
 
@@ -249,6 +252,9 @@ class ModelBuilder:
             raise ModelDefinitionError(self.name, "compartments", "declare at least one compartment")
         comps = tuple(self._compartments)
         amount_syms = {f"{AMOUNT_PREFIX}{c}" for c in comps}
+        nuclides: tuple[str, ...]
+        lam: tuple[float, ...]
+        branching: tuple[tuple[float, ...], ...]
         if self._chain is None:
             nuclides, lam, branching = ("tracer",), (0.0,), ((0.0,),)
         else:

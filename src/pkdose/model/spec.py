@@ -9,13 +9,16 @@ import sympy
 
 from ..provenance import Source
 
-__all__ = ["Transfer", "Parameter", "DaughterKinetics", "AMOUNT_PREFIX"]
+__all__ = ["Transfer", "Parameter", "DaughterKinetics", "DaughterOption", "AMOUNT_PREFIX"]
 
 #: Kinetics of a daughter nuclide formed in the body:
 #: ``"in-situ"`` — it stays and decays where it was formed (no transfers);
 #: ``"parent"`` — it follows the parent's transfers;
 #: ``"own"`` — it follows its own transfers, declared with ``add_transfer(..., nuclide=...)``.
 DaughterKinetics = Literal["in-situ", "parent", "own"]
+
+#: Model-wide daughter option: a kinetics, or ``"none"`` to track the parent alone.
+DaughterOption = Literal["in-situ", "parent", "own", "none"]
 
 #: Rate expressions may use the parent activity [MBq] in a compartment as the symbol
 #: ``A_<compartment>``; a rate that does makes the model nonlinear.

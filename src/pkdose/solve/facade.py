@@ -141,7 +141,7 @@ def _solve_exact(model, P, schedule: Schedule, t, method):
             n_expm += prop.n_expm
             paths.add("expm")
         X[rows], INT[rows] = Xc, Ic
-        if want_tail:
+        if tail is not None:
             tail[rows] = -block_solve(A, model.blocks, Xc[:, -1], model.block_upstream)
         return paths, n_expm
 

@@ -203,8 +203,8 @@ class StructuredPropagator:
         self.cols = cols
         # the eigenvalue of each mode column (per sample)
         modes = np.zeros((S, ncol), dtype=dtype)
-        for mu, c in zip(self.mus, cols):
-            modes[:, c] = mu
+        for mu_b, col in zip(self.mus, cols):
+            modes[:, col] = mu_b
         self.modes = modes
 
     def subset(self, keep: np.ndarray) -> StructuredPropagator:

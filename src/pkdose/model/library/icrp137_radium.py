@@ -17,6 +17,8 @@ printed digits (``tests/reference/test_icrp137_radium.py``).
 from __future__ import annotations
 
 from ...errors import ModelDefinitionError
+from typing import Any
+
 from ..builder import ModelBuilder
 from ..compartment_model import CompartmentModel
 from . import icrp137_radium_data as data
@@ -98,13 +100,13 @@ def icrp137_radium(nuclide: str = "Ra-223", daughters: str = "in-situ") -> Compa
     return _assemble(nuclide, "own", tuple(chain.nuclides[1:]))
 
 
-def _assemble(nuclide: str, daughters: str, own: tuple[str, ...]) -> CompartmentModel:
+def _assemble(nuclide: str, daughters: Any, own: tuple[str, ...]) -> CompartmentModel:
     b = ModelBuilder("icrp137-radium", nuclide=nuclide, daughters="in-situ" if own else daughters)
     for comp, group in data.COMPARTMENTS.items():
         b.add_compartment(comp, group=["Whole body", group])
     sinks = list(data.SINKS)
     for d in own:
-        model = data.PROGENY_MODELS[_element(d)]
+        model: dict[str, Any] = data.PROGENY_MODELS[_element(d)]
         for comp, group in model["compartments"].items():
             name = _resolve(_element(d), comp)
             if name not in b._compartments:
@@ -131,7 +133,7 @@ def _assemble(nuclide: str, daughters: str, own: tuple[str, ...]) -> Compartment
 def _add_progeny(b: ModelBuilder, daughter: str, transfer) -> None:
     """Transfers and formation rules of one daughter with independent (ICRP 137) kinetics."""
     el = _element(daughter)
-    model = data.PROGENY_MODELS[el]
+    model: dict[str, Any] = data.PROGENY_MODELS[el]
     sinks = set(model["sinks"])
     own_comps = {_resolve(el, c) for c in model["compartments"]}
     moved: set[tuple[str, str]] = set()

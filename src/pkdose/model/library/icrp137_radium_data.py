@@ -581,7 +581,7 @@ THALLIUM_MODEL = {
     ],
 }
 
-PROGENY_MODELS = {
+PROGENY_MODELS: dict[str, dict] = {
     "Rn": RADON_MODEL,
     "Pb": LEAD_MODEL,
     "Bi": BISMUTH_MODEL,
