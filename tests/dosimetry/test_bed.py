@@ -5,7 +5,7 @@ import pytest
 from scipy import integrate
 
 from pkdose.errors import PkdoseError
-from pkdose.radiobiology import KIDNEY, LQParameters, bed, bed_cycles, bed_from_dose_rate, g_factor
+from pkdose.dosimetry.radiobiology import KIDNEY, LQParameters, bed, bed_cycles, bed_from_dose_rate, g_factor
 from pkdose.provenance import Source
 
 

@@ -37,8 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .errors import PkdoseError
-from .provenance import Source
+from ..errors import PkdoseError
+from ..provenance import Source
 
 __all__ = ["LQParameters", "KIDNEY", "RED_MARROW", "g_factor", "bed", "bed_from_dose_rate", "CycleBED",
            "bed_cycles"]

@@ -1,0 +1,21 @@
+"""MIRD dosimetry: S values from ICRP 107 emissions and ICRP 133 specific absorbed fractions, BED.
+
+The ICRP 133 SAF files are not part of pkdose (their licence forbids redistribution): point
+pkdose to your copy with ``saf_dir=...`` or the environment variable ``PKDOSE_ICRP133_DIR``.
+Without them, :func:`local_absorption_s_value` gives a labelled self-dose estimate.
+"""
+
+from .icrp133 import (ENV_VAR, PHANTOMS, SHA256, ICRP133Data, ICRP133DataError, SAFTable,
+                      canonical_phantom, load_icrp133, resolve_saf_dir)
+from .radiobiology import KIDNEY, RED_MARROW, CycleBED, LQParameters, bed, bed_cycles, bed_from_dose_rate, g_factor
+from .svalues import (ALPHA_RECOIL_SAF_ENERGY_MEV, DECAYS_PER_MBQ_H, INTERPOLATIONS, MEV_TO_J,
+                      PROGENY_MODES, RADIATION_CLASSES, LocalAbsorptionSValue, SValueTable,
+                      local_absorption_s_value, s_values)
+
+__all__ = [
+    "s_values", "SValueTable", "local_absorption_s_value", "LocalAbsorptionSValue",
+    "load_icrp133", "ICRP133Data", "SAFTable", "ICRP133DataError", "canonical_phantom",
+    "resolve_saf_dir", "ENV_VAR", "PHANTOMS", "SHA256", "RADIATION_CLASSES", "PROGENY_MODES",
+    "INTERPOLATIONS", "MEV_TO_J", "DECAYS_PER_MBQ_H", "ALPHA_RECOIL_SAF_ENERGY_MEV",
+    "bed", "bed_cycles", "bed_from_dose_rate", "g_factor", "LQParameters", "CycleBED", "KIDNEY", "RED_MARROW",
+]
