@@ -83,6 +83,22 @@ def _render(result: dict, fmt: str) -> str:
     return "\n".join(lines)
 
 
+def _svalues(nuclide: str, phantom: str, saf_dir: str | None, progeny: str, fmt: str) -> str:
+    from .dosimetry import s_values
+
+    table = s_values(nuclide, phantom=phantom, saf_dir=saf_dir, progeny=progeny)
+    frame = table.values
+    if fmt == "json":
+        return json.dumps({"nuclide": table.nuclide, "phantom": table.phantom, "unit": table.unit,
+                           "convention": table.convention, "progeny": table.progeny,
+                           "S": {t: {s: float(frame.loc[t, s]) for s in frame.columns} for t in frame.index}},
+                          indent=1)
+    if fmt == "csv":
+        return frame.to_csv(float_format="%.6e").rstrip("\n")
+    head = f"S(target <- source) of {table.nuclide}, {table.phantom}, {table.unit}\n{table.convention}\n"
+    return head + frame.to_string(float_format=lambda v: f"{v:.3e}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pkdose`` command."""
     parser = argparse.ArgumentParser(prog="pkdose", description=__doc__.splitlines()[0])
@@ -97,6 +113,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.add_argument("--into", default=None, help="compartment receiving the dose (default: the model's intravenous injection site)")
     sim.add_argument("--format", default="table", choices=["table", "json", "csv"])
     sub.add_parser("models", help="list the shipped reference models")
+    sv = sub.add_parser("svalues", help="S(target <- source) matrix from ICRP 107 and ICRP 133 SAFs")
+    sv.add_argument("nuclide", help="ICRP 107 nuclide, e.g. Lu-177")
+    sv.add_argument("--phantom", default="adult-male", help="adult-male or adult-female")
+    sv.add_argument("--saf-dir", default=None,
+                    help="directory of the ICRP 133 SAF files (else $PKDOSE_ICRP133_DIR); not shipped with pkdose")
+    sv.add_argument("--progeny", default="none", choices=["none", "in-situ"])
+    sv.add_argument("--format", default="table", choices=["table", "json", "csv"])
     args = parser.parse_args(argv)
     try:
         if args.command == "models":
@@ -104,6 +127,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             for name, doc in list_models().items():
                 print(f"{name}: {doc}")
+            return 0
+        if args.command == "svalues":
+            print(_svalues(args.nuclide, args.phantom, args.saf_dir, args.progeny, args.format))
             return 0
         result = simulate_table(args.model, args.nuclide, args.activity, args.times,
                                 args.daughters, args.into)

@@ -63,3 +63,17 @@ def test_errors_name_the_problem(capsys):
     assert "activity" in capsys.readouterr().err
     assert main([*ARGS[:8], "1h,1h"]) == 2
     assert "each time once" in capsys.readouterr().err
+
+
+def test_svalues_json_matches_library(capsys, saf_dir, lu177):
+    assert main(["svalues", "Lu-177", "--saf-dir", str(saf_dir), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["unit"] == "Gy/(MBq*h)" and data["phantom"] == "adult-male"
+    assert len(data["S"]) == 43 and len(data["S"]["Kidneys"]) == 79
+    assert data["S"]["Kidneys"]["Liver"] == pytest.approx(lu177.s("Kidneys", "Liver"), rel=1e-12)
+
+
+def test_svalues_without_saf_files_says_how_to_get_them(capsys, tmp_path):
+    assert main(["svalues", "Lu-177", "--saf-dir", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "ICRP Publication 133" in err and "PKDOSE_ICRP133_DIR" in err
