@@ -5,6 +5,7 @@ pkdose to your copy with ``saf_dir=...`` or the environment variable ``PKDOSE_IC
 Without them, :func:`local_absorption_s_value` gives a labelled self-dose estimate.
 """
 
+from .dose import ALPHA_RBE_SOURCE, DEFAULT_ALPHA_RBE, DoseTable, absorbed_dose
 from .icrp133 import (ENV_VAR, PHANTOMS, SHA256, ICRP133Data, ICRP133DataError, SAFTable,
                       canonical_phantom, load_icrp133, resolve_saf_dir)
 from .radiobiology import KIDNEY, RED_MARROW, CycleBED, LQParameters, bed, bed_cycles, bed_from_dose_rate, g_factor
@@ -17,5 +18,6 @@ __all__ = [
     "load_icrp133", "ICRP133Data", "SAFTable", "ICRP133DataError", "canonical_phantom",
     "resolve_saf_dir", "ENV_VAR", "PHANTOMS", "SHA256", "RADIATION_CLASSES", "PROGENY_MODES",
     "INTERPOLATIONS", "MEV_TO_J", "DECAYS_PER_MBQ_H", "ALPHA_RECOIL_SAF_ENERGY_MEV",
+    "absorbed_dose", "DoseTable", "DEFAULT_ALPHA_RBE", "ALPHA_RBE_SOURCE",
     "bed", "bed_cycles", "bed_from_dose_rate", "g_factor", "LQParameters", "CycleBED", "KIDNEY", "RED_MARROW",
 ]
