@@ -47,6 +47,15 @@ def check_system(sol, sample: int, ref: dict, atol: float):
         np.testing.assert_allclose(got, ref[nuc], rtol=1e-9, atol=atol, err_msg=nuc)
 
 
+def virtual_patients(model, seed: int, n: int):
+    """Solve *n* lognormal (30 %) virtual patients after 1 MBq Ra-223 into blood; also the pure chain."""
+    rng = np.random.default_rng(seed)
+    params = {k: v * rng.lognormal(0, 0.3, n) for k, v in model.default_values.items()}
+    sol = simulate(model, params, Bolus(1.0, into="blood"), TIMES_H)
+    assert "structured" in sol.method
+    return sol, reference("Ra-223", TIMES_H)
+
+
 def check(sol_totals: dict, ref: dict, administered=1.0):
     for nuc, got in sol_totals.items():
         want = ref[nuc]
@@ -71,11 +80,7 @@ def test_radium_model_conserves_the_chain(daughters):
     # transfers move atoms but never create or destroy them, and excreta keep decaying: summed over
     # compartments and sinks, every nuclide follows the pure decay chain
     model = get_model("icrp137-radium", nuclide="Ra-223", daughters=daughters)
-    rng = np.random.default_rng(7)
-    params = {k: v * rng.lognormal(0, 0.3, 4) for k, v in model.default_values.items()}
-    sol = simulate(model, params, Bolus(1.0, into="blood"), TIMES_H)
-    assert "structured" in sol.method
-    ref = reference("Ra-223", TIMES_H)
+    sol, ref = virtual_patients(model, seed=7, n=4)
     for s in range(4):
         # 25 compartments per nuclide, block eigen-decompositions with condition numbers up to
         # 1e6 and coefficient growth up to 1e6 (pkdose.solve.structured) bound the rounding error
@@ -114,11 +119,7 @@ def test_own_progeny_kinetics_conserve_the_chain_and_prune_states():
 
     with pytest.raises(ModelDefinitionError):
         model.state_index("pb_plasma", "Ra-223")      # radium never enters lead's plasma
-    rng = np.random.default_rng(3)
-    params = {k: v * rng.lognormal(0, 0.3, 2) for k, v in model.default_values.items()}
-    sol = simulate(model, params, Bolus(1.0, into="blood"), TIMES_H)
-    assert "structured" in sol.method
-    ref = reference("Ra-223", TIMES_H)
+    sol, ref = virtual_patients(model, seed=3, n=2)
     for s in range(2):
         check_system(sol, s, ref, atol=1e-12)
     assert float(abs(sol.mass_balance).max()) < 1e-9
