@@ -178,21 +178,25 @@ def worst_element(model, X: np.ndarray, ref: np.ndarray, times: np.ndarray) -> s
 
 
 # -- peers -------------------------------------------------------------------------------------
+def ivp_per_patient(A_all, x0, times, method, rtol, atol):
+    """solve_ivp on each patient's linear system x' = A x with the exact Jacobian: (S, T, n)."""
+    out = np.empty((A_all.shape[0], times.size, A_all.shape[1]))
+    for s, A in enumerate(A_all):
+        res = solve_ivp(lambda t, x, A=A: A @ x, (0.0, times[-1]), x0, method=method, t_eval=times,
+                        rtol=rtol, atol=atol, jac=A)
+        if not res.success:
+            raise RuntimeError(f"solve_ivp({method}) failed for patient {s}: {res.message}")
+        out[s] = res.y.T
+    return out
+
+
 def run_solve_ivp(model, params, x0, times):
     """solve_ivp BDF per patient; returns (S, T, n) and wall seconds (rate matrices included)."""
     t0 = time.perf_counter()
     A_all = model.rate_matrices(model.parameter_table(params))
-    S = A_all.shape[0]
-    out = np.empty((S, times.size, model.n_states))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for s in range(S):
-            A = A_all[s]
-            res = solve_ivp(lambda t, x, A=A: A @ x, (0.0, times[-1]), x0, method="BDF", t_eval=times,
-                            rtol=IVP_RTOL, atol=IVP_ATOL, jac=A)
-            if not res.success:
-                raise RuntimeError(f"solve_ivp failed for patient {s}: {res.message}")
-            out[s] = res.y.T
+        out = ivp_per_patient(A_all, x0, times, "BDF", IVP_RTOL, IVP_ATOL)
     wall = time.perf_counter() - t0
     msgs = sorted({f"{w.category.__name__}: {w.message} ({os.path.basename(w.filename)}:{w.lineno})"
                    for w in caught})
@@ -399,14 +403,7 @@ def bench_variant(daughters: str, args) -> dict:
     t_expm = time.perf_counter() - t0
     n_tight = min(args.tight_patients, n_acc)
     t0 = time.perf_counter()
-    tight = np.empty((n_tight, times.size, n))
-    for s in range(n_tight):
-        A = A_acc[s]
-        res = solve_ivp(lambda t, x, A=A: A @ x, (0.0, times[-1]), x0, method="Radau", t_eval=times,
-                        rtol=TIGHT_RTOL, atol=TIGHT_ATOL, jac=A)
-        if not res.success:
-            raise RuntimeError(f"Radau cross-reference failed for patient {s}: {res.message}")
-        tight[s] = res.y.T
+    tight = ivp_per_patient(A_acc[:n_tight], x0, times, "Radau", TIGHT_RTOL, TIGHT_ATOL)
     t_tight = time.perf_counter() - t0
     ref_vs_tight = errors(ref[:n_tight], tight) if n_tight else (float("nan"),) * 2
     notes.append(f"reference: scipy.linalg.expm(A t) @ x0 per patient and time, first {n_acc} patients "
