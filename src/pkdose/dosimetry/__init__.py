@@ -1,4 +1,5 @@
-"""MIRD dosimetry: S values from ICRP 107 emissions and ICRP 133 specific absorbed fractions, BED.
+"""MIRD dosimetry: S values from ICRP 107 emissions and ICRP 133 specific absorbed fractions; absorbed,
+RBE-weighted, equivalent and effective dose; BED.
 
 The ICRP 133 SAF files are not part of pkdose (their licence forbids redistribution): point
 pkdose to your copy with ``saf_dir=...`` or the environment variable ``PKDOSE_ICRP133_DIR``.
@@ -9,6 +10,8 @@ from .dose import ALPHA_RBE_SOURCE, DEFAULT_ALPHA_RBE, DoseTable, absorbed_dose
 from .icrp133 import (ENV_VAR, PHANTOMS, SHA256, ICRP133Data, ICRP133DataError, SAFTable,
                       canonical_phantom, load_icrp133, resolve_saf_dir)
 from .radiobiology import KIDNEY, RED_MARROW, CycleBED, LQParameters, bed, bed_cycles, bed_from_dose_rate, g_factor
+from .tissues import (RADIATION_WEIGHTS, TISSUE_WEIGHTS, EffectiveDose, EquivalentDoses, effective_dose,
+                      equivalent_dose)
 from .svalues import (ALPHA_RECOIL_SAF_ENERGY_MEV, DECAYS_PER_MBQ_H, INTERPOLATIONS, MEV_TO_J,
                       PROGENY_MODES, RADIATION_CLASSES, LocalAbsorptionSValue, SValueTable,
                       local_absorption_s_value, s_values)
@@ -18,6 +21,7 @@ __all__ = [
     "load_icrp133", "ICRP133Data", "SAFTable", "ICRP133DataError", "canonical_phantom",
     "resolve_saf_dir", "ENV_VAR", "PHANTOMS", "SHA256", "RADIATION_CLASSES", "PROGENY_MODES",
     "INTERPOLATIONS", "MEV_TO_J", "DECAYS_PER_MBQ_H", "ALPHA_RECOIL_SAF_ENERGY_MEV",
-    "absorbed_dose", "DoseTable", "DEFAULT_ALPHA_RBE", "ALPHA_RBE_SOURCE",
+    "absorbed_dose", "DoseTable", "equivalent_dose", "effective_dose", "EquivalentDoses", "EffectiveDose",
+    "RADIATION_WEIGHTS", "TISSUE_WEIGHTS", "DEFAULT_ALPHA_RBE", "ALPHA_RBE_SOURCE",
     "bed", "bed_cycles", "bed_from_dose_rate", "g_factor", "LQParameters", "CycleBED", "KIDNEY", "RED_MARROW",
 ]
