@@ -141,7 +141,7 @@ class Violation:
     row: int | None
     field: str
     expected: str
-    got: str
+    got: object
 
     def __str__(self) -> str:
         row = f", row {self.row}" if self.row is not None else ""
