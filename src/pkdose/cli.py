@@ -83,6 +83,29 @@ def _render(result: dict, fmt: str) -> str:
     return "\n".join(lines)
 
 
+def _fit(folder: str, patient: str | None, fmt: str) -> str:
+    from .data import read_trial
+    from .fit import fit_trial
+
+    trial = read_trial(folder)
+    fits = fit_trial(trial, patient=patient)
+    if fmt == "json":
+        out: dict = {"trial": trial.id, "nuclide": trial.nuclide, "simulated": trial.simulated, "patients": {}}
+        for (pid, cyc, region), f in fits.items():
+            cycles = out["patients"].setdefault(pid, {"cycles": {}})["cycles"]
+            cycles.setdefault(str(cyc), {})[region] = {
+                "tia_MBq_h": f.tia_MBq_h, "tia_sd_MBq_h": f.tia_sd_MBq_h, "n_terms": f.n_terms,
+                "uptake": f.uptake, "model": f.model, "aicc": f.aicc,
+                "extrapolated_fraction": f.extrapolated_fraction, "success": f.success}
+        return json.dumps(out, indent=1)
+    lines = [f"{trial.id} ({trial.nuclide}){' — SIMULATED data' if trial.simulated else ''}",
+             f"{'patient':8} {'cycle':>5} {'region':14} {'model':>5} {'TIA [MBq h]':>12} {'SD':>10} {'extrap.':>8}"]
+    for (pid, cyc, region), f in fits.items():
+        lines.append(f"{pid:8} {cyc:5d} {region:14} {f.model:>5} {f.tia_MBq_h:12.4g} {f.tia_sd_MBq_h:10.3g} "
+                     f"{f.extrapolated_fraction:8.1%}")
+    return "\n".join(lines)
+
+
 def _svalues(nuclide: str, phantom: str, saf_dir: str | None, progeny: str, fmt: str) -> str:
     from .dosimetry import s_values
 
@@ -113,6 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.add_argument("--into", default=None, help="compartment receiving the dose (default: the model's intravenous injection site)")
     sim.add_argument("--format", default="table", choices=["table", "json", "csv"])
     sub.add_parser("models", help="list the shipped reference models")
+    fit = sub.add_parser("fit", help="fit sums of exponentials to every curve of a trial folder (AICc)")
+    fit.add_argument("trial", help="trial folder (trial.toml + measurements.csv)")
+    fit.add_argument("--patient", default=None)
+    fit.add_argument("--format", default="table", choices=["table", "json"])
     sv = sub.add_parser("svalues", help="S(target <- source) matrix from ICRP 107 and ICRP 133 SAFs")
     sv.add_argument("nuclide", help="ICRP 107 nuclide, e.g. Lu-177")
     sv.add_argument("--phantom", default="adult-male", help="adult-male or adult-female")
@@ -127,6 +154,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             for name, doc in list_models().items():
                 print(f"{name}: {doc}")
+            return 0
+        if args.command == "fit":
+            print(_fit(args.trial, args.patient, args.format))
             return 0
         if args.command == "svalues":
             print(_svalues(args.nuclide, args.phantom, args.saf_dir, args.progeny, args.format))

@@ -111,3 +111,20 @@ def test_wrong_unit_kind_and_missing_files(tmp_path):
         read_trial(empty)
     assert {x.field for x in e.value.violations} == {"file"}
     assert len(e.value.violations) == 2
+
+
+def test_fit_cli_json(tmp_path, capsys):
+    import json
+
+    from pkdose.cli import main
+
+    lam = np.log(2) / (6.647 * 24) + 0.02                    # Lu-177 physical + 0.02 /h biological
+    t = np.array([4.0, 24.0, 96.0, 168.0])
+    rows = "\n".join(f"P01,1,{ti},kidneys,{float(100 * np.exp(-lam * ti))!r},{float(5 * np.exp(-lam * ti))!r}" for ti in t)
+    folder = write(tmp_path, csv="patient,cycle,time [h],region,activity [MBq],uncertainty [MBq]\n" + rows + "\n")
+    assert main(["fit", str(folder), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    kid = out["patients"]["P01"]["cycles"]["1"]["kidneys"]
+    assert kid["tia_MBq_h"] == pytest.approx(100 / lam, rel=1e-6)   # exact data: TIA = A0/λ
+    assert kid["n_terms"] == 1 and out["simulated"] is True
+    assert main(["fit", str(folder), "--patient", "P9"]) == 2

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import lmfit
 import numpy as np
@@ -42,7 +43,7 @@ import numpy.typing as npt
 
 from ..errors import PkdoseError, UnknownNameError
 
-__all__ = ["ExponentialFit", "CandidateFit", "FitError", "fit_exponentials", "exp_sum", "CANDIDATES"]
+__all__ = ["ExponentialFit", "CandidateFit", "FitError", "fit_exponentials", "fit_trial", "exp_sum", "CANDIDATES"]
 
 #: candidate name -> (number of decaying terms, uptake phase)
 CANDIDATES: dict[str, tuple[int, bool]] = {"1": (1, False), "1u": (1, True), "2": (2, False),
@@ -317,3 +318,20 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
                             best.aicc, best.params, best.stderr, bool(eligible), fits, nuc.name, lam, t, y)
     object.__setattr__(result, "_covariance", best.__dict__.get("_covariance"))
     return result
+
+
+def fit_trial(trial: Any, *, patient: str | None = None, **options: Any) -> dict[tuple[str, int, str], ExponentialFit]:
+    """Fit every (patient, cycle, region) curve of a :class:`~pkdose.data.Trial`.
+
+    Measurement uncertainties are used as ``sigma`` where the curve has them. Returns a mapping
+    (patient, cycle, region) -> :class:`ExponentialFit`; ``options`` go to :func:`fit_exponentials`.
+    """
+    if patient is not None:
+        trial.patient(patient)                      # unknown ids are errors
+    out: dict[tuple[str, int, str], ExponentialFit] = {}
+    for tac in trial.curves():
+        if patient is not None and tac.patient != patient:
+            continue
+        out[(tac.patient, tac.cycle, tac.region)] = fit_exponentials(
+            tac.times_h, tac.activity_MBq, nuclide=trial.nuclide, sigma=tac.sigma_MBq, **options)
+    return out
