@@ -83,6 +83,25 @@ def _render(result: dict, fmt: str) -> str:
     return "\n".join(lines)
 
 
+def _dose_coefficients(model: str, nuclide: str | None, route: str, saf_dir: str | None, fmt: str) -> str:
+    from .dosimetry import dose_coefficients
+
+    dc = dose_coefficients(model, nuclide=nuclide, route=route, saf_dir=saf_dir)
+    h = {"male": dc.h_T_Sv_per_Bq["adult-male"], "female": dc.h_T_Sv_per_Bq["adult-female"]}
+    if fmt == "json":
+        return json.dumps({"model": dc.model, "nuclide": dc.nuclide, "route": dc.route, "unit": "Sv/Bq",
+                           "integration": dc.integration,
+                           "h_T": {sex: {t: float(v) for t, v in series.items()} for sex, series in h.items()},
+                           "e50": dc.e_Sv_per_Bq, "conventions": list(dc.conventions)}, indent=1)
+    lines = [f"{dc.model}, {dc.nuclide}, {dc.route}: committed dose coefficients [Sv/Bq] ({dc.integration})",
+             f"{'tissue':28} {'male':>10} {'female':>10}"]
+    for t in sorted(set(h["male"].index) | set(h["female"].index)):
+        m, f = h["male"].get(t, float("nan")), h["female"].get(t, float("nan"))
+        lines.append(f"{t:28} {m:10.3e} {f:10.3e}")
+    lines.append(f"{'effective e(50)':28} {dc.e_Sv_per_Bq:10.3e}")
+    return "\n".join(lines)
+
+
 def _fit(folder: str, patient: str | None, fmt: str) -> str:
     from .data import read_trial
     from .fit import fit_trial
@@ -136,6 +155,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     sim.add_argument("--into", default=None, help="compartment receiving the dose (default: the model's intravenous injection site)")
     sim.add_argument("--format", default="table", choices=["table", "json", "csv"])
     sub.add_parser("models", help="list the shipped reference models")
+    dc = sub.add_parser("dose-coefficients", help="committed equivalent and effective dose coefficients (ICRP style)")
+    dc.add_argument("--model", required=True)
+    dc.add_argument("--nuclide", default=None)
+    dc.add_argument("--route", default="injection", choices=["injection", "ingestion"])
+    dc.add_argument("--saf-dir", default=None, help="directory of the ICRP 133 SAF files (else $PKDOSE_ICRP133_DIR)")
+    dc.add_argument("--format", default="table", choices=["table", "json"])
     fit = sub.add_parser("fit", help="fit sums of exponentials to every curve of a trial folder (AICc)")
     fit.add_argument("trial", help="trial folder (trial.toml + measurements.csv)")
     fit.add_argument("--patient", default=None)
@@ -154,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             for name, doc in list_models().items():
                 print(f"{name}: {doc}")
+            return 0
+        if args.command == "dose-coefficients":
+            print(_dose_coefficients(args.model, args.nuclide, args.route, args.saf_dir, args.format))
             return 0
         if args.command == "fit":
             print(_fit(args.trial, args.patient, args.format))

@@ -77,3 +77,15 @@ def test_svalues_without_saf_files_says_how_to_get_them(capsys, tmp_path):
     assert main(["svalues", "Lu-177", "--saf-dir", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert "ICRP Publication 133" in err and "PKDOSE_ICRP133_DIR" in err
+
+
+def test_dose_coefficients_json(capsys, saf_dir):
+    from pkdose.dosimetry import dose_coefficients
+
+    assert main(["dose-coefficients", "--model", "icrp137-radium", "--nuclide", "Ra-223",
+                 "--saf-dir", str(saf_dir), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["unit"] == "Sv/Bq" and set(data["h_T"]) == {"male", "female"}
+    dc = dose_coefficients("icrp137-radium", nuclide="Ra-223", saf_dir=saf_dir)
+    assert data["e50"] == pytest.approx(dc.e_Sv_per_Bq, rel=1e-12)
+    assert data["h_T"]["female"]["Bone surface"] == pytest.approx(dc.h("Bone surface", "adult-female"), rel=1e-12)

@@ -6,6 +6,7 @@ pkdose to your copy with ``saf_dir=...`` or the environment variable ``PKDOSE_IC
 Without them, :func:`local_absorption_s_value` gives a labelled self-dose estimate.
 """
 
+from .coefficients import DoseCoefficients, dose_coefficients, source_region_map
 from .dose import ALPHA_RBE_SOURCE, DEFAULT_ALPHA_RBE, DoseTable, absorbed_dose
 from .icrp133 import (ENV_VAR, PHANTOMS, SHA256, ICRP133Data, ICRP133DataError, SAFTable,
                       canonical_phantom, load_icrp133, resolve_saf_dir)
@@ -21,6 +22,7 @@ __all__ = [
     "load_icrp133", "ICRP133Data", "SAFTable", "ICRP133DataError", "canonical_phantom",
     "resolve_saf_dir", "ENV_VAR", "PHANTOMS", "SHA256", "RADIATION_CLASSES", "PROGENY_MODES",
     "INTERPOLATIONS", "MEV_TO_J", "DECAYS_PER_MBQ_H", "ALPHA_RECOIL_SAF_ENERGY_MEV",
+    "dose_coefficients", "DoseCoefficients", "source_region_map",
     "absorbed_dose", "DoseTable", "equivalent_dose", "effective_dose", "EquivalentDoses", "EffectiveDose",
     "RADIATION_WEIGHTS", "TISSUE_WEIGHTS", "DEFAULT_ALPHA_RBE", "ALPHA_RBE_SOURCE",
     "bed", "bed_cycles", "bed_from_dose_rate", "g_factor", "LQParameters", "CycleBED", "KIDNEY", "RED_MARROW",

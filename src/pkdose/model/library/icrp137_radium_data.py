@@ -724,3 +724,44 @@ PROGENY_GAPS: tuple[str, ...] = (
     "Polonium bone-surface split 50:50 trabecular:cortical and 0.0231 d-1 return are FlexID's reading "
     "of Para. 605 (page not recorded).",
 )
+
+# --------------------------------------------------------------------------------------------
+# ICRP 133 source regions of the progeny element models' own compartments (for dosimetry)
+# --------------------------------------------------------------------------------------------
+# Compartment names as in PROGENY_MODELS (the assembled model prefixes them "pb_", "bi_", "po_",
+# "tl_"); radon uses radium's compartments and so SOURCE_REGIONS above.  Alimentary-tract and
+# bladder contents are shared with radium and mapped in SOURCE_REGIONS.
+# Basis: ICRP 137 Para. 712 (p. 331; red marrow of the lead-progeny models renamed trabecular
+# marrow, cortical marrow added) -> ICRP 133 source regions "T-marrow" / "C-marrow" (trabecular /
+# cortical marrow, sregions_2016-08-12.NDX), as in FlexID's radium/thorium-chain input files
+# (resources/inp/OIR/90-Th/{81-Tl,82-Pb,83-Bi,84-Po}.inc), whose compartment tables assign
+# plasma/RBC -> Blood, bone surfaces/volumes -> {C,T}-bone-{S,V}, Liver 1/2 -> Liver,
+# Kidneys 1/2 -> Kidneys, ST0-2 and Po/Tl "Other" -> Other, and the single-organ compartments to
+# the same-named region.  Not checked against the printed ICRP 137 compartment tables.
+_SR_COMMON = {
+    "plasma": "Blood", "rbc": "Blood",
+    "trab_bone_surface": "T-bone-S", "cort_bone_surface": "C-bone-S",
+    "trab_marrow": "T-marrow", "cort_marrow": "C-marrow",
+    "spleen": "Spleen", "skin": "Skin", "testes": "Testes", "ovaries": "Ovaries",
+}
+PROGENY_SOURCE_REGIONS: dict[str, dict[str, str]] = {
+    "Rn": {c: SOURCE_REGIONS[c] for c in COMPARTMENTS},      # RADON_MODEL uses radium compartments
+    "Pb": {**_SR_COMMON,
+           "trab_bone_vol_exch": "T-bone-V", "trab_bone_vol_nonexch": "T-bone-V",
+           "cort_bone_vol_exch": "C-bone-V", "cort_bone_vol_nonexch": "C-bone-V",
+           "liver_1": "Liver", "liver_2": "Liver", "kidneys_1": "Kidneys", "kidneys_2": "Kidneys",
+           "st0": "Other", "st1": "Other", "st2": "Other"},
+    "Bi": {**_SR_COMMON,
+           "liver_1": "Liver", "liver_2": "Liver", "kidneys_1": "Kidneys", "kidneys_2": "Kidneys",
+           "st0": "Other", "st1": "Other", "st2": "Other"},
+    "Po": {**{k: v for k, v in _SR_COMMON.items() if k != "plasma"},
+           "plasma_1": "Blood", "plasma_2": "Blood", "plasma_3": "Blood",
+           "liver_1": "Liver", "liver_2": "Liver", "kidneys_1": "Kidneys", "kidneys_2": "Kidneys",
+           "other": "Other"},
+    "Tl": {**_SR_COMMON, "liver": "Liver", "kidneys": "Kidneys", "other": "Other"},
+}
+for _el, _m in PROGENY_MODELS.items():      # the shared contents keep radium's regions
+    for _c in _m["compartments"]:
+        if _c not in PROGENY_SOURCE_REGIONS[_el] and _c in SOURCE_REGIONS:
+            PROGENY_SOURCE_REGIONS[_el][_c] = SOURCE_REGIONS[_c]
+del _el, _m, _c
