@@ -16,14 +16,20 @@ block ``b`` (``A_bb = V Λ V⁻¹``) is forced by its upstream blocks,
 constant modes (e.g. ``−λ_d`` of the 25 in-situ states of one daughter) share one column, so the
 Ra-223 chain needs ~31 modes, not 175.
 
-The path is refused for a sample (flag :attr:`StructuredPropagator.ok`), and the caller falls
-back to the full matrix, when a block's eigenvector matrix is ill-conditioned or a forcing mode
-nearly coincides with a block eigenvalue (resonance: the solution then has ``t e^{λt}`` terms,
-as in a chain of equal rates): the coefficients then grow without bound. Both checks bound the
-rounding error near 1e-10 relative.
+Repeated rates: sample-independent eigenvalues equal to within ``MERGE_TOLERANCE`` share one
+column, and a state forced on its own eigenvalue gets the exact secular terms ``τ^j e^{λτ}``
+(a chain of equal transit rates, as in the ICRP alimentary tract, stays on this path).
+
+The path is refused for a sample (flag :attr:`StructuredPropagator.ok`, or :class:`Resonance`),
+and the caller falls back to the full matrix, when a block's eigenvector matrix is
+ill-conditioned or a forcing mode comes close to, without equalling, a block eigenvalue: the
+coefficients F / (μ − λ) would then grow and cancel. Both checks bound the rounding error near
+1e-10 relative.
 """
 
 from __future__ import annotations
+
+import heapq
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -69,8 +75,6 @@ def blocks_of(pattern: np.ndarray) -> list[np.ndarray]:
     np.minimum.at(first, labels, np.arange(n))
     ready = sorted((int(first[c]), c) for c in range(ncomp) if indeg[c] == 0)
     order = []
-    import heapq
-
     heapq.heapify(ready)
     while ready:
         _, c = heapq.heappop(ready)
