@@ -152,3 +152,28 @@ def test_equations_and_latex():
     assert len(eqs) == 3
     assert str(eqs[2].rhs) == "CL*a_tracer_central(t)/V"
     assert "\\frac{d}{d t}" in m.latex()
+
+
+def test_own_daughter_kinetics_with_formation_mapping_against_bateman():
+    # Pb-212 in 'tumour' decays to Bi-212, which appears in 'blood' (formation mapping) and is
+    # cleared from blood to urine at k. Activities: a_Pb = A0 e^{-λp t};
+    # a_Bi' = -(λb + k) a_Bi + λb a_Pb  =>  a_Bi = λb A0 (e^{-λp t} - e^{-(λb+k) t}) / (λb + k - λp)
+    from pkdose.nuclides import get_nuclide
+
+    b = ModelBuilder("pb212", nuclide="Pb-212", daughters="in-situ")
+    b.add_compartment("tumour"); b.add_compartment("blood"); b.add_sink("urine")
+    b.add_transfer("blood", "urine", "k_bi", nuclide="Bi-212")
+    b.set_formation("Bi-212", {"tumour": "blood"})
+    m = b.build()
+    assert dict(m.kinetics)["Bi-212"] == "own"
+    with pytest.raises(ModelDefinitionError):
+        m.state_index("tumour", "Bi-212")             # formed in blood, never in the tumour
+    m.state_index("blood", "Pb-212")                  # the parent may be given anywhere
+    lp, lb = get_nuclide("Pb-212").decay_constant, get_nuclide("Bi-212").decay_constant
+    k = 2.0
+    t = np.array([0.5, 2.0, 10.0, 40.0])
+    sol = simulate(m, {"k_bi": k}, Bolus(1.0, into="tumour"), t)
+    expect = lb * (np.exp(-lp * t) - np.exp(-(lb + k) * t)) / (lb + k - lp)
+    np.testing.assert_allclose(sol.activity.sel(compartment="blood", nuclide="Bi-212")[0], expect, rtol=1e-10)
+    np.testing.assert_allclose(sol.activity.sel(compartment="tumour", nuclide="Bi-212")[0], 0.0, atol=0)
+    assert float(abs(sol.mass_balance).max()) < 1e-10

@@ -124,12 +124,12 @@ class CompartmentModel:
         for i, j in zip(*np.nonzero(D)):
             if i != j:
                 succ.setdefault(int(j), set()).add(int(i))
-        # roots: the parent in every body compartment, except those that only the transfers of
-        # other nuclides touch (compartments of a daughter's own model)
+        # roots: the parent in every body compartment, except — when the parent has transfers of
+        # its own — those that only other nuclides' transfers touch (a daughter's own model)
         parent = self.nuclides[0]
         mine = {c for t in self.transfers if t.nuclide == parent for c in (t.source, t.target)}
         theirs = {c for t in self.transfers if t.nuclide != parent for c in (t.source, t.target)} - mine
-        seen = {pos[c] for c in self.compartments if c not in theirs}
+        seen = {pos[c] for c in self.compartments if not mine or c not in theirs}
         stack = list(seen)
         while stack:
             for b in succ.get(stack.pop(), ()):
