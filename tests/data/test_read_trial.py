@@ -128,3 +128,13 @@ def test_fit_cli_json(tmp_path, capsys):
     assert kid["tia_MBq_h"] == pytest.approx(100 / lam, rel=1e-6)   # exact data: TIA = A0/λ
     assert kid["n_terms"] == 1 and out["simulated"] is True
     assert main(["fit", str(folder), "--patient", "P9"]) == 2
+
+
+def test_unknown_manifest_keys_are_reported(tmp_path):
+    manifest = MANIFEST.replace("body_mass_kg = 80.0", "body_mass_kg = 80.0\nbody_mas = 81.0").replace(
+        'simulated = true', 'simulated = true\nnucleus = "x"')
+    with pytest.raises(InputDataError) as e:
+        read_trial(write(tmp_path, manifest=manifest))
+    by_field = {x.field: x for x in e.value.violations}
+    assert set(by_field) == {"patients[0].body_mas", "trial.nucleus"}
+    assert "did you mean 'body_mass_kg'" in by_field["patients[0].body_mas"].expected

@@ -43,6 +43,23 @@ MANIFEST = "trial.toml"
 MEASUREMENTS = "measurements.csv"
 _HEADER = re.compile(r"^\s*([A-Za-z_]+)\s*(?:\[(.+)\])?\s*$")
 _SEXES = ("male", "female")
+#: Keys each manifest table accepts (anything else is reported: a typo must not be ignored).
+#: ``[trial.generator]`` is free-form provenance of simulated data (script, seed, notes).
+_TRIAL_KEYS = ("id", "radiopharmaceutical", "nuclide", "regions", "simulated", "description", "generator")
+_PATIENT_KEYS = ("id", "sex", "body_mass_kg", "organ_mass_kg")
+_ADMIN_KEYS = ("patient", "cycle", "activity_MBq", "start")
+
+
+def _unknown_keys(f: str, where: str, table: Any, allowed: tuple[str, ...], v: list[Violation]) -> None:
+    import difflib
+
+    if not isinstance(table, dict):
+        return
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            v.append(Violation(f, None, f"{where}.{key}" if where else key, f"one of {list(allowed)}{hint}", key))
 
 
 @dataclass(frozen=True)
@@ -153,6 +170,11 @@ def _manifest(path: Path, v: list[Violation]) -> dict[str, Any]:
     if not isinstance(trial, dict):
         v.append(Violation(f, None, "[trial]", "a [trial] table", "missing"))
         return {}
+    _unknown_keys(f, "trial", trial, _TRIAL_KEYS, v)
+    _unknown_keys(f, "", doc, ("trial", "patients", "administrations"), v)
+    for section, allowed in (("patients", _PATIENT_KEYS), ("administrations", _ADMIN_KEYS)):
+        for i, item in enumerate(doc.get(section, []) or []):
+            _unknown_keys(f, f"{section}[{i}]", item, allowed, v)
     for key in ("id", "radiopharmaceutical", "nuclide"):
         if not isinstance(trial.get(key), str) or not trial.get(key):
             v.append(Violation(f, None, f"trial.{key}", "a non-empty string", trial.get(key)))

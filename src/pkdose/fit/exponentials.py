@@ -37,6 +37,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import warnings
+
 import lmfit
 import numpy as np
 import numpy.typing as npt
@@ -209,7 +211,11 @@ def _fit_candidate(name: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray | 
         res = exp_sum(t, a, r) - y
         return res if w is None else res * w
 
-    out = lmfit.minimize(resid, p, method="least_squares", scale_covar=sigma is None)
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
+        # an over-parameterised candidate can end with a singular or indefinite covariance; lmfit
+        # then warns while taking square roots. Such a candidate is marked ineligible below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = lmfit.minimize(resid, p, method="least_squares", scale_covar=sigma is None)
     n = t.size
     vals = {k: float(v.value) for k, v in out.params.items()}
     errs = {k: float(v.stderr) if v.stderr is not None else float("nan") for k, v in out.params.items()}
@@ -218,7 +224,7 @@ def _fit_candidate(name: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray | 
     a, r = _terms(name, vals, lam)
     tia = float(np.sum(a / r))
     cov = out.covar
-    if cov is not None and np.all(np.isfinite(cov)):
+    if cov is not None and np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0):
         names = list(out.var_names)
         grad = np.empty(len(names))
         h = 1e-7

@@ -1,0 +1,89 @@
+"""The shipped SIMULATED demo trial: valid, labelled, fittable, kidney TIA plausible, reproducible."""
+
+import importlib.util
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pkdose.data import read_trial
+from pkdose.fit.exponentials import fit_trial
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "scripts" / "make_demo_trials.py"
+DEMO = REPO / "trial_data" / "lu177-dotatate-demo"
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location("make_demo_trials", SCRIPT)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def trial():
+    return read_trial(DEMO)                      # raises InputDataError on any violation
+
+
+@pytest.fixture(scope="module")
+def fits(trial):
+    # Four time points per curve: only the mono-exponential (K = 2) has n - K - 1 > 0, so AICc can
+    # select nothing else; restricting the candidates keeps the test fast without changing the result.
+    with np.errstate(all="ignore"):
+        return fit_trial(trial, n_terms=(1,), uptake=False)
+
+
+def test_reads_without_violations_and_is_labelled_simulated(trial):
+    assert trial.simulated is True
+    assert "SIMULATED" in trial.description and "synthetic" in trial.description.lower()
+    assert trial.nuclide == "Lu-177"
+    assert len(trial.patients) == 6 and {p.sex for p in trial.patients} == {"male", "female"}
+    assert all(55 <= p.body_mass_kg <= 100 for p in trial.patients)
+    assert all(set(p.organ_mass_kg) == {"kidneys", "liver", "spleen"} for p in trial.patients)
+    assert len(trial.administrations) == 24 and {a.activity_MBq for a in trial.administrations} == {7400.0}
+    assert set(trial.regions) == {"kidneys", "liver", "spleen", "tumour_1", "whole_body"}
+    assert not trial.measurements["sigma_MBq"].isna().any()
+
+
+def test_every_curve_fits_and_kidney_tia_within_source_bound(trial, fits):
+    mod = _script()
+    assert len(fits) == 6 * 4 * 5 and all(f.success for f in fits.values())
+    # Bound from the source parameters: TIA/A = f * Teff / ln2 (mono-exponential, decay included),
+    # f and Teff lognormal (inter-patient CVs 30 % and 15 %, cycle CV 5 % on each), so
+    # ln(TIA/A) has SD s = sqrt(s_f^2 + s_T^2 + 2 s_c^2); allow 4 s plus 3 x 7 % for the fit of
+    # noisy data (proportional noise, 7 % per point).
+    f, cf, teff, ct, _ = mod.KINETICS["kidneys"][0]
+    s = lambda cv: math.sqrt(math.log1p(cv * cv))  # noqa: E731
+    sd = math.sqrt(s(cf) ** 2 + s(ct) ** 2 + 2 * s(mod.CYCLE_CV) ** 2)
+    median = f * teff / math.log(2)                                    # 1.59 h
+    lo, hi = median * math.exp(-4 * sd - 3 * mod.NOISE_CV), median * math.exp(4 * sd + 3 * mod.NOISE_CV)
+    act = {(a.patient, a.cycle): a.activity_MBq for a in trial.administrations}
+    kid = np.array([fit.tia_MBq_h / act[(p, c)] for (p, c, r), fit in fits.items() if r == "kidneys"])
+    assert kid.size == 24 and np.all((kid > lo) & (kid < hi)), (lo, hi, kid)
+    # Against the published kidney dose range 0.27-0.91 Gy/GBq (EJNMMI Res 8 (2018) 103, abstract):
+    # electron self-dose S = 2.37e-14 J x 3.6e9 / 0.31 kg = 2.75e-4 Gy per MBq h.
+    dose_gy_per_gbq = kid.mean() * 2.37e-14 * 3.6e9 / 0.31 * 1e3
+    assert 0.27 < dose_gy_per_gbq < 0.91
+
+
+def test_regeneration_is_byte_identical(tmp_path):
+    folder = _script().write(tmp_path)
+    for name in ("trial.toml", "measurements.csv"):
+        assert (folder / name).read_bytes() == (DEMO / name).read_bytes(), name
+
+
+def test_refuses_to_overwrite_without_flag(tmp_path):
+    run = lambda *a: subprocess.run([sys.executable, str(SCRIPT), "--out", str(tmp_path), *a],  # noqa: E731
+                                    capture_output=True, text=True)
+    assert run().returncode == 0
+    target = tmp_path / "lu177-dotatate-demo" / "measurements.csv"
+    target.write_text("edited\n")
+    refused = run()
+    assert refused.returncode == 2 and "--overwrite" in refused.stderr
+    assert target.read_text() == "edited\n"                           # untouched
+    assert run("--overwrite").returncode == 0
+    assert target.read_bytes() == (DEMO / "measurements.csv").read_bytes()
