@@ -51,13 +51,11 @@ _ADMIN_KEYS = ("patient", "cycle", "activity_MBq", "start")
 
 
 def _unknown_keys(f: str, where: str, table: Any, allowed: tuple[str, ...], v: list[Violation]) -> None:
-    import difflib
-
     if not isinstance(table, dict):
         return
     for key in table:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
+            close = UnknownNameError("key", key, allowed).suggestions
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             v.append(Violation(f, None, f"{where}.{key}" if where else key, f"one of {list(allowed)}{hint}", key))
 
