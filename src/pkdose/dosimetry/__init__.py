@@ -13,6 +13,7 @@ from .icrp133 import (ENV_VAR, PHANTOMS, SHA256, ICRP133Data, ICRP133DataError, 
 from .radiobiology import KIDNEY, RED_MARROW, CycleBED, LQParameters, bed, bed_cycles, bed_from_dose_rate, g_factor
 from .tissues import (RADIATION_WEIGHTS, TISSUE_WEIGHTS, EffectiveDose, EquivalentDoses, effective_dose,
                       equivalent_dose)
+from .scaling import scale_to_masses
 from .svalues import (ALPHA_RECOIL_SAF_ENERGY_MEV, DECAYS_PER_MBQ_H, INTERPOLATIONS, MEV_TO_J,
                       PROGENY_MODES, RADIATION_CLASSES, LocalAbsorptionSValue, SValueTable,
                       local_absorption_s_value, s_values)
@@ -23,7 +24,7 @@ __all__ = [
     "resolve_saf_dir", "ENV_VAR", "PHANTOMS", "SHA256", "RADIATION_CLASSES", "PROGENY_MODES",
     "INTERPOLATIONS", "MEV_TO_J", "DECAYS_PER_MBQ_H", "ALPHA_RECOIL_SAF_ENERGY_MEV",
     "dose_coefficients", "DoseCoefficients", "source_region_map",
-    "absorbed_dose", "DoseTable", "equivalent_dose", "effective_dose", "EquivalentDoses", "EffectiveDose",
+    "absorbed_dose", "DoseTable", "scale_to_masses", "equivalent_dose", "effective_dose", "EquivalentDoses", "EffectiveDose",
     "RADIATION_WEIGHTS", "TISSUE_WEIGHTS", "DEFAULT_ALPHA_RBE", "ALPHA_RBE_SOURCE",
     "bed", "bed_cycles", "bed_from_dose_rate", "g_factor", "LQParameters", "CycleBED", "KIDNEY", "RED_MARROW",
 ]
