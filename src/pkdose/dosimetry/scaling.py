@@ -3,7 +3,6 @@
 For a region whose mass differs from the reference phantom's, the self-dose S values are scaled
 as the absorbed-fraction physics suggests (as in OLINDA/EXM; Stabin 2008, references below):
 
-
 * non-penetrating radiation (electrons, alphas), absorbed almost entirely in the region:
   S_self ∝ 1/m, so S' = S · m_ref/m;
 * photons, whose absorbed fraction grows with the region's size: S_self ∝ m^(−2/3),
