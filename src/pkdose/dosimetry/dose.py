@@ -124,13 +124,20 @@ def absorbed_dose(tia: Mapping[str, Any] | pd.Series | pd.DataFrame, s: SValueTa
         raise DoseError(f"tia[{frame.columns[j]!r}] (sample {i})", "a finite value >= 0 MBq*h", values[i, j])
     cols = list(frame.columns)
     frame.index.name = "sample"
+    classes = list(s.by_class)
+    targets = list(s.values.index)
+    # one matrix product for everything: (samples, sources) @ (sources, blocks x targets), the
+    # blocks being the total, each class and the RBE-weighted sum (no large element-wise sums)
+    per_class = [s.by_class[c].loc[:, cols].to_numpy() for c in classes]
+    total_S = s.values.loc[:, cols].to_numpy()
+    rbe_S = total_S + (alpha_rbe - 1.0) * s.by_class["alpha"].loc[:, cols].to_numpy()
+    stacked = np.concatenate([total_S, *per_class, rbe_S], axis=0)
+    doses = np.ascontiguousarray(values) @ stacked.T
+    nt = len(targets)
 
-    def apply(S: pd.DataFrame) -> pd.DataFrame:
-        out = values @ S.loc[:, cols].to_numpy().T
-        return pd.DataFrame(out, index=frame.index, columns=list(S.index))
+    def block(k: int) -> pd.DataFrame:
+        return pd.DataFrame(doses[:, k * nt:(k + 1) * nt], index=frame.index, columns=targets, copy=False)
 
-    by_class = {c: apply(S) for c, S in s.by_class.items()}
-    total = sum(by_class.values())
-    rbe = total + (alpha_rbe - 1.0) * by_class["alpha"]
-    return DoseTable(s.nuclide, s.phantom, frame, total, by_class, rbe, float(alpha_rbe), s.convention,
-                     tuple(s.sources_cited) + (ALPHA_RBE_SOURCE,))
+    by_class = {c: block(1 + k) for k, c in enumerate(classes)}
+    return DoseTable(s.nuclide, s.phantom, frame, block(0), by_class, block(len(classes) + 1), float(alpha_rbe),
+                     s.convention, tuple(s.sources_cited) + (ALPHA_RBE_SOURCE,))
