@@ -1,0 +1,592 @@
+"""Description of a pipe network for a steady-state flow solution, and an EPANET ``.inp`` reader.
+
+Everything is stored in SI: lengths and heads in m, diameters in m, flows in m³/s. The
+description is a frozen value; the solver is :func:`pkdose.flow.solver.solve_flow`.
+
+Units are converted exactly as EPANET 2.2 does internally (Rossman, EPANET 2.2 source,
+``units.c``/``input1.c``): EPANET computes in ft and cfs, with 1 ft = 0.3048 m and
+1 cfs = 28.317 L/s (``LPSperCFS``; note 0.3048³ m³ = 28.3168 L, so EPANET's cfs is 1.1e-5
+larger than the true one). A flow of ``x`` GPM is therefore ``x / 448.831 * 0.028317`` m³/s, a
+flow in L/s is ``x / 1000`` m³/s, and the Hazen-Williams constant 4.727 (ft, cfs) becomes
+``4.727 * 0.3048**4.871 / 0.028317**1.852 = 10.66672`` in SI.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pkdose.errors import InputDataError, Violation
+
+__all__ = [
+    "FT_M",
+    "CFS_M3S",
+    "FLOW_UNITS_PER_CFS",
+    "Junction",
+    "FixedHeadNode",
+    "Pipe",
+    "PumpCurve",
+    "Pump",
+    "VascularNetwork",
+    "read_inp",
+]
+
+FT_M = 0.3048
+"""Metres per foot (EPANET ``MperFT``)."""
+CFS_M3S = 0.028317
+"""m³/s per cubic foot per second, as EPANET converts (``LPSperCFS`` = 28.317)."""
+EPANET_VISCOSITY_M2S = 1.1e-5 * FT_M**2
+"""EPANET's kinematic viscosity of water at 20 °C, 1.1e-5 ft²/s = 1.0219e-6 m²/s."""
+
+FLOW_UNITS_PER_CFS: dict[str, float] = {
+    # US customary (lengths in ft, diameters in inches, D-W roughness in millifeet)
+    "CFS": 1.0, "GPM": 448.831, "MGD": 0.64632, "IMGD": 0.5382, "AFD": 1.9837,
+    # SI (lengths in m, diameters in mm, D-W roughness in mm)
+    "LPS": 28.317, "LPM": 1699.0, "MLD": 2.4466, "CMH": 101.94, "CMD": 2446.6,
+}
+"""EPANET's conversion factors, user flow unit per cfs (EPANET 2.2 ``types.h``)."""
+_US_UNITS = {"CFS", "GPM", "MGD", "IMGD", "AFD"}
+
+Status = Literal["open", "closed"]
+
+
+@dataclass(frozen=True)
+class Junction:
+    """A node of unknown head with a fixed demand.
+
+    Parameters
+    ----------
+    name : str
+    elevation_m : float
+        Elevation [m] (pressure head = head − elevation).
+    demand_m3s : float
+        Base demand leaving the network at the node [m³/s]; negative for an inflow.
+    """
+
+    name: str
+    elevation_m: float
+    demand_m3s: float = 0.0
+
+
+@dataclass(frozen=True)
+class FixedHeadNode:
+    """A node of known total head: a reservoir, or a tank frozen at its initial level.
+
+    For a single steady state a tank is a fixed-head node at ``elevation + initial level``
+    (EPANET does the same within one hydraulic time step); ``kind`` records which it was.
+
+    Parameters
+    ----------
+    name : str
+    head_m : float
+        Total head [m].
+    kind : {"reservoir", "tank"}
+    """
+
+    name: str
+    head_m: float
+    kind: Literal["reservoir", "tank"] = "reservoir"
+
+
+@dataclass(frozen=True)
+class Pipe:
+    """A pipe from ``start`` to ``end`` (positive flow runs start → end).
+
+    Parameters
+    ----------
+    name, start, end : str
+    length_m : float
+        Length L [m].
+    diameter_m : float
+        Internal diameter d [m].
+    roughness : float
+        Hazen-Williams C [-] for ``"H-W"``, absolute roughness ε [m] for ``"D-W"``;
+        unused for ``"H-P"`` (laminar).
+    minor_loss : float
+        Minor loss coefficient K [-]; head loss ``K v²/(2g)`` = ``K 8 q²/(π² g d⁴)``.
+    status : {"open", "closed"}
+        A closed pipe carries no flow and is removed from the solution.
+    """
+
+    name: str
+    start: str
+    end: str
+    length_m: float
+    diameter_m: float
+    roughness: float
+    minor_loss: float = 0.0
+    status: Status = "open"
+
+
+@dataclass(frozen=True)
+class PumpCurve:
+    """Pump head gain h = A − B qᶜ [m], q in m³/s, as EPANET's power-function curve.
+
+    Parameters
+    ----------
+    shutoff_head_m : float
+        A [m], the head gain at zero flow.
+    coefficient : float
+        B [m (m³/s)^-C], > 0.
+    exponent : float
+        C [-], 0 < C ≤ 20.
+    design_flow_m3s : float
+        Flow of the design point (EPANET's initial pump flow) [m³/s].
+    """
+
+    shutoff_head_m: float
+    coefficient: float
+    exponent: float
+    design_flow_m3s: float
+
+    @classmethod
+    def from_points(cls, points: Sequence[tuple[float, float]]) -> PumpCurve:
+        """Fit the curve to one design point or three points (the first at q = 0), as EPANET.
+
+        One point (q₁, h₁): EPANET adds h₀ = 1.33334 h₁ at q = 0 and (2q₁, 0). Three points
+        (0, h₀), (q₁, h₁), (q₂, h₂): A = h₀, C = ln((h₀ − h₂)/(h₀ − h₁)) / ln(q₂/q₁),
+        B = (h₀ − h₁)/q₁ᶜ (EPANET 2.2 ``powercurve``). Points in m³/s and m.
+
+        Raises
+        ------
+        ValueError
+            Any other number of points, or points that give no valid power function.
+        """
+        pts = [(float(q), float(h)) for q, h in points]
+        if len(pts) == 1:
+            q1, h1 = pts[0]
+            h0, q2, h2 = 1.33334 * h1, 2.0 * q1, 0.0
+        elif len(pts) == 3 and pts[0][0] == 0.0:
+            (_, h0), (q1, h1), (q2, h2) = pts
+        else:
+            raise ValueError("a pump curve needs 1 point or 3 points starting at zero flow "
+                             f"(multi-point curves are not implemented), got {pts}")
+        tiny = 1e-6
+        if h0 < tiny or h0 - h1 < tiny or h1 - h2 < tiny or q1 < tiny * CFS_M3S or q2 - q1 < 0:
+            raise ValueError(f"pump curve points {pts} give no decreasing power function")
+        c = math.log((h0 - h2) / (h0 - h1)) / math.log(q2 / q1)
+        if not 0.0 < c <= 20.0:
+            raise ValueError(f"pump curve points {pts} give exponent {c}, outside (0, 20]")
+        return cls(h0, (h0 - h1) / q1**c, c, q1)
+
+    def head_gain(self, q: float) -> float:
+        """Head gain [m] at flow q [m³/s] (EPANET extends it as A − B q|q|^(C−1) for q < 0)."""
+        return self.shutoff_head_m - self.coefficient * math.copysign(abs(q) ** self.exponent, q)
+
+
+@dataclass(frozen=True)
+class Pump:
+    """A pump from ``start`` (suction) to ``end`` (discharge) with a power-function curve."""
+
+    name: str
+    start: str
+    end: str
+    curve: PumpCurve
+    status: Status = "open"
+
+
+def _violation(where: str, field_: str, expected: str, got: object) -> Violation:
+    return Violation(file=where, row=None, field=field_, expected=expected, got=got)
+
+
+@dataclass(frozen=True)
+class VascularNetwork:
+    """A network of junctions, fixed-head nodes, pipes and pumps for one steady state.
+
+    Parameters
+    ----------
+    name : str
+    junctions, fixed_heads, pipes, pumps : tuple
+        The elements; names must be unique among nodes and among links.
+    headloss : {"H-W", "D-W", "H-P"}
+        Default head-loss law for :func:`~pkdose.flow.solver.solve_flow`.
+    accuracy : float
+        Default convergence criterion Σ|Δq| / Σ|q| (EPANET ``ACCURACY``, 0.001).
+    max_iter : int
+        Default iteration limit (EPANET ``TRIALS``, 40).
+    viscosity_m2s : float
+        Kinematic viscosity ν [m²/s] for D-W and H-P (EPANET default 1.0219e-6).
+
+    Raises
+    ------
+    InputDataError
+        Duplicate names, links to unknown nodes, non-positive lengths or diameters.
+    """
+
+    name: str
+    junctions: tuple[Junction, ...]
+    fixed_heads: tuple[FixedHeadNode, ...]
+    pipes: tuple[Pipe, ...] = ()
+    pumps: tuple[Pump, ...] = ()
+    headloss: Literal["H-W", "D-W", "H-P"] = "H-W"
+    accuracy: float = 0.001
+    max_iter: int = 40
+    viscosity_m2s: float = EPANET_VISCOSITY_M2S
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "junctions", tuple(self.junctions))
+        object.__setattr__(self, "fixed_heads", tuple(self.fixed_heads))
+        object.__setattr__(self, "pipes", tuple(self.pipes))
+        object.__setattr__(self, "pumps", tuple(self.pumps))
+        where = f"network {self.name!r}"
+        bad: list[Violation] = []
+        nodes = [n.name for n in self.junctions] + [n.name for n in self.fixed_heads]
+        links = [p.name for p in self.pipes] + [p.name for p in self.pumps]
+        for kind, names in (("node", nodes), ("link", links)):
+            seen: set[str] = set()
+            for n in names:
+                if n in seen:
+                    bad.append(_violation(where, f"{kind} {n}", "a unique name", "a duplicate"))
+                seen.add(n)
+        known = set(nodes)
+        all_links: list[Pipe | Pump] = [*self.pipes, *self.pumps]
+        for link in all_links:
+            for end in (link.start, link.end):
+                if end not in known:
+                    bad.append(_violation(where, f"link {link.name}", "a known node", end))
+            if link.start == link.end:
+                bad.append(_violation(where, f"link {link.name}", "two different nodes",
+                                      link.start))
+        for p in self.pipes:
+            if not (p.length_m > 0 and p.diameter_m > 0):
+                bad.append(_violation(where, f"pipe {p.name}", "length and diameter > 0",
+                                      (p.length_m, p.diameter_m)))
+        if self.headloss not in ("H-W", "D-W", "H-P"):
+            bad.append(_violation(where, "headloss", "H-W, D-W or H-P", self.headloss))
+        if not self.fixed_heads:
+            bad.append(_violation(where, "fixed_heads", "at least one fixed-head node", "none"))
+        if bad:
+            raise InputDataError(bad)
+
+    @property
+    def node_names(self) -> tuple[str, ...]:
+        """Junction names, then fixed-head node names."""
+        return tuple(n.name for n in self.junctions) + tuple(n.name for n in self.fixed_heads)
+
+    @property
+    def link_names(self) -> tuple[str, ...]:
+        """Pipe names, then pump names."""
+        return tuple(p.name for p in self.pipes) + tuple(p.name for p in self.pumps)
+
+
+# --------------------------------------------------------------------------------------------
+# EPANET .inp reader
+# --------------------------------------------------------------------------------------------
+
+_IGNORED_SECTIONS = {
+    "COORDINATES", "VERTICES", "LABELS", "BACKDROP", "TAGS", "ENERGY", "QUALITY", "SOURCES",
+    "REACTIONS", "MIXING", "TIMES", "REPORT", "END",
+}
+"""Sections that cannot change the steady hydraulic state: skipped whatever they hold."""
+_REFUSED_SECTIONS = {"VALVES", "RULES", "DEMANDS", "EMITTERS", "LEAKAGE"}
+"""Sections that would change the steady state and are not implemented: refused if not empty."""
+_READ_SECTIONS = {"TITLE", "JUNCTIONS", "RESERVOIRS", "TANKS", "PIPES", "PUMPS", "CURVES",
+                  "STATUS", "OPTIONS", "CONTROLS", "PATTERNS"}
+_IGNORED_OPTIONS = {
+    "SPECIFIC", "CHECKFREQ", "MAXCHECK", "DAMPLIMIT", "UNBALANCED", "PATTERN", "EMITTER",
+    "QUALITY", "DIFFUSIVITY", "TOLERANCE", "MAP", "HEADERROR", "FLOWCHANGE", "MINIMUM",
+    "REQUIRED", "PRESSURE", "HYDRAULICS", "BACKFLOW",
+}
+
+
+@dataclass
+class _Line:
+    section: str
+    number: int
+    tokens: list[str]
+
+
+@dataclass
+class _PumpLine:
+    name: str
+    start: str
+    end: str
+    curve: str | None
+    line: _Line
+    status: str = "open"
+
+
+def _to_float(text: str) -> float:
+    return float(text)
+
+
+def _hours(tokens: list[str]) -> float:
+    """EPANET time: ``h``, ``h:mm[:ss]`` or a number with a unit word."""
+    t = tokens[0]
+    if ":" in t:
+        parts = [float(x) for x in t.split(":")]
+        return parts[0] + (parts[1] / 60 if len(parts) > 1 else 0) + (
+            parts[2] / 3600 if len(parts) > 2 else 0)
+    value = float(t)
+    unit = tokens[1].upper() if len(tokens) > 1 else "HOURS"
+    if unit.startswith("SEC"):
+        return value / 3600
+    if unit.startswith("MIN"):
+        return value / 60
+    if unit.startswith("DAY"):
+        return value * 24
+    return value
+
+
+def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
+    """Read the steady-state, base-demand part of an EPANET ``.inp`` file.
+
+    What is used: [TITLE] (first line → name; the file stem if empty); [JUNCTIONS] ID, elevation,
+    base demand; [RESERVOIRS] ID, head; [TANKS] ID, elevation, initial level (→ fixed head
+    elevation + initial level); [PIPES] ID, nodes, length, diameter, roughness, minor loss,
+    status OPEN/CLOSED; [PUMPS] ID, nodes, ``HEAD curve`` (``SPEED 1`` allowed); [CURVES] the
+    pump curves (1 point, or 3 points starting at zero flow); [STATUS] OPEN/CLOSED of pipes and
+    pumps; [CONTROLS] only as they act at t = 0: ``LINK x OPEN|CLOSED AT TIME 0`` and
+    ``LINK x OPEN|CLOSED IF NODE tank BELOW|ABOVE level`` evaluated on the tank's initial level,
+    applied in file order after [STATUS] (as EPANET does before its first solution);
+    [OPTIONS] UNITS, HEADLOSS, VISCOSITY (relative to water at 20 °C), TRIALS, ACCURACY.
+
+    What is ignored because it cannot change the base-demand steady state: [COORDINATES],
+    [VERTICES], [LABELS], [BACKDROP], [TAGS], [ENERGY], [QUALITY], [SOURCES], [REACTIONS],
+    [MIXING], [TIMES], [REPORT]; tank min/max levels, diameter, volume curve; [PATTERNS] and
+    junction demand patterns (base demands are used, *not* the pattern multiplier at t = 0);
+    controls at a time > 0; curves not used by a pump; options SPECIFIC GRAVITY (pressure only),
+    CHECKFREQ, MAXCHECK, DAMPLIMIT, UNBALANCED, PATTERN, EMITTER EXPONENT, QUALITY,
+    DIFFUSIVITY, TOLERANCE, MAP, HEADERROR, FLOWCHANGE, HYDRAULICS, and the pressure-driven
+    demand parameters (only with DEMAND MODEL DDA).
+
+    What is refused (each with file, line and section): non-empty [VALVES], [RULES], [DEMANDS],
+    [EMITTERS], [LEAKAGE]; unknown sections; reservoir head patterns; check-valve pipes; pumps
+    with POWER, a SPEED other than 1 or a speed PATTERN; multi-point pump curves; numeric or
+    ACTIVE [STATUS] settings; controls on CLOCKTIME, on junction or reservoir heads, or with
+    numeric settings; DEMAND MULTIPLIER other than 1; DEMAND MODEL other than DDA; HEADLOSS C-M;
+    flow units other than CFS, GPM, MGD, IMGD, AFD, LPS, LPM, MLD, CMH, CMD; malformed lines.
+
+    Parameters
+    ----------
+    path : path-like
+        The ``.inp`` file.
+
+    Returns
+    -------
+    VascularNetwork
+        In SI units (m, m³/s), converted as EPANET does (see the module docstring).
+
+    Raises
+    ------
+    InputDataError
+        Every problem found, each naming the file, the line and ``[SECTION]`` in ``field``.
+    """
+    fname = os.fspath(path)
+    with open(fname, encoding="latin-1") as fh:
+        raw = fh.read().splitlines()
+    bad: list[Violation] = []
+
+    def refuse(line: _Line, what: str, expected: str, got: object) -> None:
+        bad.append(Violation(fname, line.number, f"[{line.section}] {what}", expected, got))
+
+    lines: list[_Line] = []
+    section = ""
+    title: list[str] = []
+    for i, text in enumerate(raw, start=1):
+        body = text.split(";", 1)[0].strip()
+        if not body:
+            continue
+        m = re.match(r"^\[([A-Za-z_]+)\]", body)
+        if m:
+            section = m.group(1).upper()
+            if section not in _IGNORED_SECTIONS | _REFUSED_SECTIONS | _READ_SECTIONS:
+                bad.append(Violation(fname, i, f"[{section}]", "a known EPANET section",
+                                     "an unknown section"))
+            continue
+        if section == "TITLE":
+            title.append(body)
+            continue
+        if section in _IGNORED_SECTIONS or section == "PATTERNS":
+            continue
+        ln = _Line(section, i, body.split())
+        if section in _REFUSED_SECTIONS:
+            refuse(ln, "content", "an empty section (not implemented for the steady state)",
+                   body)
+            continue
+        if section == "":
+            bad.append(Violation(fname, i, "(no section)", "a [SECTION] header first", body))
+            continue
+        lines.append(ln)
+
+    # ---- options first: they fix the units
+    units, headloss, viscosity, trials, accuracy = "GPM", "H-W", 1.0, 40, 0.001
+    for ln in (x for x in lines if x.section == "OPTIONS"):
+        key = ln.tokens[0].upper()
+        try:
+            if key == "UNITS":
+                units = ln.tokens[1].upper()
+                if units not in FLOW_UNITS_PER_CFS:
+                    refuse(ln, "UNITS", f"one of {', '.join(FLOW_UNITS_PER_CFS)}", units)
+            elif key == "HEADLOSS":
+                headloss = ln.tokens[1].upper()
+                if headloss not in ("H-W", "D-W"):
+                    refuse(ln, "HEADLOSS", "H-W or D-W", headloss)
+            elif key == "VISCOSITY":
+                viscosity = _to_float(ln.tokens[1])
+            elif key == "TRIALS":
+                trials = int(ln.tokens[1])
+            elif key == "ACCURACY":
+                accuracy = _to_float(ln.tokens[1])
+            elif key == "DEMAND" and ln.tokens[1].upper() == "MULTIPLIER":
+                if _to_float(ln.tokens[2]) != 1.0:
+                    refuse(ln, "DEMAND MULTIPLIER", "1.0 (base demands only)", ln.tokens[2])
+            elif key == "DEMAND" and ln.tokens[1].upper() == "MODEL":
+                if ln.tokens[2].upper() != "DDA":
+                    refuse(ln, "DEMAND MODEL", "DDA (demand-driven)", ln.tokens[2])
+            elif key not in _IGNORED_OPTIONS:
+                refuse(ln, key, "a known option", " ".join(ln.tokens))
+        except (IndexError, ValueError):
+            refuse(ln, key, "option value", " ".join(ln.tokens))
+    if units not in FLOW_UNITS_PER_CFS:
+        raise InputDataError(bad)
+    us = units in _US_UNITS
+    q_si = CFS_M3S / FLOW_UNITS_PER_CFS[units]  # m³/s per user flow unit
+    l_si = FT_M if us else 1.0  # m per user length unit
+    d_si = FT_M / 12.0 if us else 1e-3  # m per user diameter unit
+    e_si = FT_M * 1e-3 if us else 1e-3  # m per user D-W roughness unit
+
+    junctions: list[Junction] = []
+    fixed: list[FixedHeadNode] = []
+    tank_level: dict[str, tuple[float, float]] = {}  # name -> (elevation, initial level) [m]
+    pipes: dict[str, dict[str, object]] = {}
+    pumps: dict[str, _PumpLine] = {}
+    curves: dict[str, list[tuple[float, float]]] = {}
+    statuses: list[tuple[_Line, str, str]] = []
+
+    def need(ln: _Line, n: int, layout: str) -> bool:
+        if len(ln.tokens) < n:
+            refuse(ln, ln.tokens[0], layout, " ".join(ln.tokens))
+            return False
+        return True
+
+    for ln in lines:
+        t = ln.tokens
+        try:
+            if ln.section == "JUNCTIONS":
+                if need(ln, 2, "ID Elevation [Demand] [Pattern]"):
+                    dem = _to_float(t[2]) if len(t) > 2 else 0.0
+                    junctions.append(Junction(t[0], _to_float(t[1]) * l_si, dem * q_si))
+            elif ln.section == "RESERVOIRS":
+                if need(ln, 2, "ID Head [Pattern]"):
+                    if len(t) > 2:
+                        refuse(ln, t[0], "no head pattern (steady state)", t[2])
+                    fixed.append(FixedHeadNode(t[0], _to_float(t[1]) * l_si, "reservoir"))
+            elif ln.section == "TANKS":
+                if need(ln, 3, "ID Elevation InitLevel ..."):
+                    el, lv = _to_float(t[1]) * l_si, _to_float(t[2]) * l_si
+                    tank_level[t[0]] = (el, lv)
+                    fixed.append(FixedHeadNode(t[0], el + lv, "tank"))
+            elif ln.section == "PIPES":
+                if need(ln, 6, "ID Node1 Node2 Length Diameter Roughness [MinorLoss] [Status]"):
+                    status = t[7].upper() if len(t) > 7 else "OPEN"
+                    if status not in ("OPEN", "CLOSED"):
+                        refuse(ln, t[0], "status OPEN or CLOSED (check valves not implemented)",
+                               t[7])
+                    rough = _to_float(t[5]) * (e_si if headloss == "D-W" else 1.0)
+                    pipes[t[0]] = dict(
+                        name=t[0], start=t[1], end=t[2], length_m=_to_float(t[3]) * l_si,
+                        diameter_m=_to_float(t[4]) * d_si, roughness=rough,
+                        minor_loss=_to_float(t[6]) if len(t) > 6 else 0.0,
+                        status="closed" if status == "CLOSED" else "open")
+            elif ln.section == "PUMPS":
+                if need(ln, 5, "ID Node1 Node2 HEAD curve"):
+                    curve = None
+                    kv = t[3:]
+                    for k in range(0, len(kv) - 1, 2):
+                        key, val = kv[k].upper(), kv[k + 1]
+                        if key == "HEAD":
+                            curve = val
+                        elif key == "SPEED" and _to_float(val) == 1.0:
+                            pass
+                        else:
+                            refuse(ln, t[0], "HEAD curve [SPEED 1] (POWER, speed and speed "
+                                   "patterns not implemented)", f"{kv[k]} {val}")
+                    if len(kv) % 2:
+                        refuse(ln, t[0], "keyword/value pairs", " ".join(kv))
+                    if curve is None:
+                        refuse(ln, t[0], "a HEAD curve", " ".join(kv))
+                    pumps[t[0]] = _PumpLine(t[0], t[1], t[2], curve, ln)
+            elif ln.section == "CURVES":
+                if need(ln, 3, "ID X Y"):
+                    curves.setdefault(t[0], []).append((_to_float(t[1]), _to_float(t[2])))
+            elif ln.section == "STATUS":
+                if need(ln, 2, "ID OPEN|CLOSED"):
+                    statuses.append((ln, t[0], t[1].upper()))
+            elif ln.section == "CONTROLS":
+                pass  # after all elements are known
+        except ValueError as exc:
+            refuse(ln, t[0], "numbers where EPANET expects them", f"{' '.join(t)} ({exc})")
+
+    def set_status(ln: _Line, link: str, value: str) -> None:
+        if value not in ("OPEN", "CLOSED"):
+            refuse(ln, link, "OPEN or CLOSED (settings not implemented)", value)
+            return
+        if link in pipes:
+            pipes[link]["status"] = value.lower()
+        elif link in pumps:
+            pumps[link].status = value.lower()
+        else:
+            refuse(ln, link, "a pipe or pump defined in [PIPES] or [PUMPS]", link)
+
+    for ln, link, value in statuses:
+        set_status(ln, link, value)
+
+    for ln in (x for x in lines if x.section == "CONTROLS"):
+        t = [x.upper() for x in ln.tokens]
+        try:
+            if len(t) >= 6 and t[0] == "LINK" and t[3] == "AT" and t[4] == "TIME":
+                if _hours(ln.tokens[5:]) == 0.0:
+                    set_status(ln, ln.tokens[1], t[2])
+                elif t[2] not in ("OPEN", "CLOSED"):
+                    refuse(ln, "control", "OPEN or CLOSED (settings not implemented)", t[2])
+            elif len(t) == 8 and t[0] == "LINK" and t[3] == "IF" and t[4] == "NODE" \
+                    and t[6] in ("BELOW", "ABOVE"):
+                node = ln.tokens[5]
+                if node not in tank_level:
+                    refuse(ln, "control", "a condition on a tank level (junction and "
+                           "reservoir conditions not implemented)", node)
+                    continue
+                level = tank_level[node][1]
+                threshold = _to_float(t[7]) * l_si
+                fires = level <= threshold if t[6] == "BELOW" else level >= threshold
+                if fires:
+                    set_status(ln, ln.tokens[1], t[2])
+                elif t[2] not in ("OPEN", "CLOSED"):
+                    refuse(ln, "control", "OPEN or CLOSED (settings not implemented)", t[2])
+            else:
+                refuse(ln, "control", "LINK x OPEN|CLOSED AT TIME t or IF NODE tank "
+                       "BELOW|ABOVE level (CLOCKTIME not implemented)", " ".join(ln.tokens))
+        except ValueError:
+            refuse(ln, "control", "a number", " ".join(ln.tokens))
+
+    pump_objs: list[Pump] = []
+    for pl in pumps.values():
+        if pl.curve is None:
+            continue
+        if pl.curve not in curves:
+            refuse(pl.line, pl.name, "a curve defined in [CURVES]", pl.curve)
+            continue
+        try:
+            fitted = PumpCurve.from_points([(q * q_si, h * l_si) for q, h in curves[pl.curve]])
+        except ValueError as exc:
+            refuse(pl.line, pl.name, "a 1-point or 3-point pump curve", str(exc))
+            continue
+        pump_objs.append(Pump(pl.name, pl.start, pl.end, fitted,
+                              "closed" if pl.status == "closed" else "open"))
+
+    if bad:
+        raise InputDataError(bad)
+    name = title[0] if title else os.path.splitext(os.path.basename(fname))[0]
+    return VascularNetwork(
+        name=name, junctions=tuple(junctions), fixed_heads=tuple(fixed),
+        pipes=tuple(Pipe(**kw) for kw in pipes.values()),  # type: ignore[arg-type]
+        pumps=tuple(pump_objs), headloss="D-W" if headloss == "D-W" else "H-W",
+        accuracy=accuracy, max_iter=trials, viscosity_m2s=viscosity * EPANET_VISCOSITY_M2S,
+        notes=(f"read from {fname} ({units}); base demands, tanks at initial level",),
+    )

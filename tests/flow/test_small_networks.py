@@ -1,0 +1,159 @@
+"""Hand-checkable networks: analytic Hazen-Williams flow, Hagen-Poiseuille resistances."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from pkdose.errors import ConvergenceError, InputDataError, SolverError
+from pkdose.flow import (
+    FixedHeadNode,
+    Junction,
+    Pipe,
+    Pump,
+    PumpCurve,
+    VascularNetwork,
+    darcy_weisbach_headloss,
+    hagen_poiseuille_headloss,
+    hagen_poiseuille_pressure_drop,
+    hazen_williams_headloss,
+    solve_flow,
+)
+from pkdose.flow.solver import G_EPANET, HW_COEFFICIENT_SI
+
+NU = 3.3e-6  # blood-like kinematic viscosity [m²/s] (μ 3.5 mPa s / ρ 1060 kg/m³)
+
+
+def two_tanks(*pipes: Pipe, junctions: tuple[Junction, ...] = (), law: str = "H-W",
+              h_up: float = 110.0, h_down: float = 100.0) -> VascularNetwork:
+    return VascularNetwork("test", junctions, (FixedHeadNode("A", h_up),
+                                               FixedHeadNode("B", h_down)),
+                           pipes=pipes, headloss=law, viscosity_m2s=NU)  # type: ignore[arg-type]
+
+
+def test_hw_constant_is_epanets() -> None:
+    assert HW_COEFFICIENT_SI == pytest.approx(10.66672, abs=5e-6)
+    assert G_EPANET == pytest.approx(9.81456, rel=1e-15)
+
+
+def test_two_reservoirs_one_pipe_analytic_hazen_williams() -> None:
+    L, d, C, dh = 1000.0, 0.3, 120.0, 10.0
+    sol = solve_flow(two_tanks(Pipe("p", "A", "B", L, d, C)), tol=1e-12, max_iter=50)
+    q = (dh * C**1.852 * d**4.871 / (10.66672 * L)) ** (1 / 1.852)
+    assert sol.flow_m3s["p"] == pytest.approx(q, rel=1e-6)  # 10.66672 is rounded to 7 digits
+    h, _ = hazen_williams_headloss(sol.flow_m3s["p"], L, d, C)
+    assert float(h) == pytest.approx(dh, rel=1e-12)
+
+
+def test_hw_is_linear_below_epanet_threshold() -> None:
+    h1, g1 = hazen_williams_headloss(1e-16, 100.0, 0.1, 100.0)
+    h2, g2 = hazen_williams_headloss(2e-16, 100.0, 0.1, 100.0)
+    assert float(h2) == pytest.approx(2 * float(h1), rel=1e-12)
+    assert float(g1) == float(g2)
+
+
+def test_hagen_poiseuille_series() -> None:
+    # A - j - B through two tubes in series: q = ΔH / (R1 + R2), R = 128 ν L / (π g d⁴)
+    p1, p2 = Pipe("p1", "A", "j", 0.1, 2e-3, 0.0), Pipe("p2", "j", "B", 0.05, 1e-3, 0.0)
+    net = two_tanks(p1, p2, junctions=(Junction("j", 0.0),), law="H-P", h_up=1.0, h_down=0.0)
+    sol = solve_flow(net, tol=1e-12, max_iter=20)
+    r = [128 * NU * p.length_m / (math.pi * G_EPANET * p.diameter_m**4) for p in (p1, p2)]
+    q = 1.0 / sum(r)
+    assert sol.flow_m3s["p1"] == pytest.approx(q, rel=1e-12)
+    assert sol.flow_m3s["p2"] == pytest.approx(q, rel=1e-12)
+    assert sol.head_m["j"] == pytest.approx(1.0 - r[0] * q, rel=1e-12)
+    assert sol.iterations <= 3  # linear law: Newton is exact after one step
+
+
+def test_hagen_poiseuille_parallel_with_demand() -> None:
+    # A - (p1 ∥ p2) - j (demand) - p3 - B: conductances add
+    p1, p2 = Pipe("p1", "A", "j", 0.1, 2e-3, 0.0), Pipe("p2", "A", "j", 0.2, 3e-3, 0.0)
+    p3 = Pipe("p3", "j", "B", 0.1, 2e-3, 0.0)
+    demand = 1e-7
+    net = two_tanks(p1, p2, p3, junctions=(Junction("j", 0.0, demand),), law="H-P",
+                    h_up=1.0, h_down=0.0)
+    sol = solve_flow(net, tol=1e-12, max_iter=20)
+    k = [math.pi * G_EPANET * p.diameter_m**4 / (128 * NU * p.length_m) for p in (p1, p2, p3)]
+    hj = (k[0] * 1.0 + k[1] * 1.0 - demand) / (k[0] + k[1] + k[2])
+    assert sol.head_m["j"] == pytest.approx(hj, rel=1e-12)
+    assert sol.flow_m3s["p2"] == pytest.approx(k[1] * (1.0 - hj), rel=1e-12)
+    assert abs(sol.junction_imbalance_m3s()["j"]) <= 1e-20
+
+
+def test_pressure_form_of_hagen_poiseuille() -> None:
+    rho, mu = 1060.0, 3.5e-3
+    h, _ = hagen_poiseuille_headloss(1e-6, 0.1, 2e-3, mu / rho, g=9.81)
+    dp = hagen_poiseuille_pressure_drop(1e-6, 0.1, 2e-3, mu)
+    assert dp == pytest.approx(rho * 9.81 * float(h), rel=1e-12)
+
+
+def test_darcy_weisbach_laminar_is_hagen_poiseuille() -> None:
+    q = np.array([1e-7, -2e-7])  # Re = 4q/(π d ν) ≪ 2000
+    h_dw, g_dw = darcy_weisbach_headloss(q, 0.1, 2e-3, 1e-6, NU)
+    h_hp, g_hp = hagen_poiseuille_headloss(q, 0.1, 2e-3, NU)
+    np.testing.assert_allclose(h_dw, h_hp, rtol=1e-12)
+    np.testing.assert_allclose(g_dw, g_hp, rtol=1e-12)
+
+
+def test_darcy_weisbach_turbulent_is_swamee_jain() -> None:
+    q, L, d, e = 0.05, 100.0, 0.2, 1e-4
+    re = 4 * q / (math.pi * d * 1.0e-6)
+    f = 0.25 / math.log10(e / (3.7 * d) + 5.74 / re**0.9) ** 2
+    h, _ = darcy_weisbach_headloss(q, L, d, e, 1.0e-6)
+    assert float(h) == pytest.approx(f * L / d * (q / (math.pi * d**2 / 4)) ** 2 / (2 * G_EPANET),
+                                     rel=1e-12)
+
+
+def test_darcy_weisbach_network_gradient_is_consistent() -> None:
+    net = two_tanks(Pipe("p", "A", "j", 100.0, 0.2, 1e-4), Pipe("p2", "j", "B", 50, 0.15, 1e-4),
+                    junctions=(Junction("j", 0.0, 0.001),), law="D-W")
+    sol = solve_flow(net, tol=1e-10, max_iter=50)
+    sol.check_kirchhoff(1e-12)
+    assert sol.head_residual_m < 1e-9
+
+
+def test_single_point_pump_curve_as_epanet() -> None:
+    c = PumpCurve.from_points([(0.1, 50.0)])
+    assert c.shutoff_head_m == pytest.approx(1.33334 * 50.0)
+    assert c.head_gain(0.1) == pytest.approx(50.0, rel=1e-12)
+    assert c.exponent == pytest.approx(math.log(1.33334 / 0.33334) / math.log(2.0))
+    with pytest.raises(ValueError, match="1 point or 3 points"):
+        PumpCurve.from_points([(0.0, 10.0), (1.0, 5.0)])
+
+
+def test_pump_lifts_to_upper_reservoir() -> None:
+    curve = PumpCurve.from_points([(0.0, 30.0), (0.05, 25.0), (0.1, 10.0)])
+    net = VascularNetwork("pump", (Junction("j", 0.0),),
+                          (FixedHeadNode("low", 0.0), FixedHeadNode("high", 20.0)),
+                          pipes=(Pipe("p", "j", "high", 500.0, 0.3, 130.0),),
+                          pumps=(Pump("pu", "low", "j", curve),))
+    sol = solve_flow(net, tol=1e-10, max_iter=50)
+    q = sol.flow_m3s["pu"]
+    assert sol.flow_m3s["p"] == pytest.approx(q, rel=1e-12)
+    h, _ = hazen_williams_headloss(q, 500.0, 0.3, 130.0)
+    assert curve.head_gain(q) == pytest.approx(20.0 + float(h), abs=1e-8)
+
+
+def test_not_converging_raises_convergence_error() -> None:
+    net = two_tanks(Pipe("p", "A", "j", 1000.0, 0.3, 120.0),
+                    Pipe("p2", "j", "B", 1000.0, 0.2, 120.0), junctions=(Junction("j", 0.0),))
+    with pytest.raises(ConvergenceError) as err:
+        solve_flow(net, tol=1e-12, max_iter=2)
+    assert err.value.iterations == 2
+    assert err.value.residual > 1e-12
+
+
+def test_isolated_junction_is_refused() -> None:
+    net = two_tanks(Pipe("p", "A", "B", 10.0, 0.1, 100.0),
+                    Pipe("c", "A", "j", 10.0, 0.1, 100.0, status="closed"),
+                    junctions=(Junction("j", 0.0, 0.001),))
+    with pytest.raises(SolverError, match="'?j'?|j"):
+        solve_flow(net)
+
+
+def test_description_validation() -> None:
+    with pytest.raises(InputDataError) as err:
+        two_tanks(Pipe("p", "A", "nowhere", 10.0, 0.1, 100.0))
+    assert "nowhere" in str(err.value)
