@@ -115,7 +115,8 @@ def to_internal(value: Any, kind: str, field: str = "value") -> Any:
 def parse_times(spec: str | Sequence[Any], field: str = "times") -> np.ndarray:
     """Parse a comma-separated list such as ``"1h,1d,7d,28 d"`` into hours.
 
-    Each item needs a unit (``h``, ``d``, ``min``, ``week``); bare numbers are hours.
+    Text items need a unit (``h``, ``d``, ``min``, ``week``; pint reads ``"7d"`` as 7 days);
+    numbers are hours.
 
     Examples
     --------
@@ -125,18 +126,7 @@ def parse_times(spec: str | Sequence[Any], field: str = "times") -> np.ndarray:
     items = spec.split(",") if isinstance(spec, str) else list(spec)
     out = []
     for i, item in enumerate(items):
-        if isinstance(item, str):
-            item = item.strip()
-            if not item:
-                raise UnitError(f"{field}[{i}]", "a time such as '4h' or '7 d'", item)
-            # allow '1d', '4h', '30min' without a space
-            j = 0
-            while j < len(item) and (item[j].isdigit() or item[j] in ".eE+-"):
-                j += 1
-            if 0 < j < len(item) and item[j] != " ":
-                item = item[:j] + " " + item[j:]
-            unit_part = item[j:].strip()
-            if unit_part == "d":
-                item = item[:j] + " day"
-        out.append(to_internal(item, "time", f"{field}[{i}]"))
+        if isinstance(item, str) and not item.strip():
+            raise UnitError(f"{field}[{i}]", "a time such as '4h' or '7 d'", item)
+        out.append(to_internal(item.strip() if isinstance(item, str) else item, "time", f"{field}[{i}]"))
     return np.asarray(out, dtype=float)

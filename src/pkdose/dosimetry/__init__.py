@@ -10,7 +10,7 @@ from .coefficients import DoseCoefficients, dose_coefficients, source_region_map
 from .dose import ALPHA_RBE_SOURCE, DEFAULT_ALPHA_RBE, DoseTable, absorbed_dose
 from .icrp133 import (ENV_VAR, PHANTOMS, SHA256, ICRP133Data, ICRP133DataError, SAFTable,
                       canonical_phantom, load_icrp133, resolve_saf_dir)
-from .radiobiology import KIDNEY, RED_MARROW, CycleBED, LQParameters, bed, bed_cycles, bed_from_dose_rate, g_factor
+from .radiobiology import KIDNEY, CycleBED, LQParameters, bed, bed_cycles, bed_from_dose_rate, g_factor
 from .tissues import (RADIATION_WEIGHTS, TISSUE_WEIGHTS, EffectiveDose, EquivalentDoses, effective_dose,
                       equivalent_dose)
 from .scaling import scale_to_masses
@@ -26,5 +26,5 @@ __all__ = [
     "dose_coefficients", "DoseCoefficients", "source_region_map",
     "absorbed_dose", "DoseTable", "scale_to_masses", "equivalent_dose", "effective_dose", "EquivalentDoses", "EffectiveDose",
     "RADIATION_WEIGHTS", "TISSUE_WEIGHTS", "DEFAULT_ALPHA_RBE", "ALPHA_RBE_SOURCE",
-    "bed", "bed_cycles", "bed_from_dose_rate", "g_factor", "LQParameters", "CycleBED", "KIDNEY", "RED_MARROW",
+    "bed", "bed_cycles", "bed_from_dose_rate", "g_factor", "LQParameters", "CycleBED", "KIDNEY",
 ]

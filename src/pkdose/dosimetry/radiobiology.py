@@ -40,7 +40,7 @@ import numpy.typing as npt
 from ..errors import PkdoseError
 from ..provenance import Source
 
-__all__ = ["LQParameters", "KIDNEY", "RED_MARROW", "g_factor", "bed", "bed_from_dose_rate", "CycleBED",
+__all__ = ["LQParameters", "KIDNEY", "g_factor", "bed", "bed_from_dose_rate", "CycleBED",
            "bed_cycles"]
 
 
@@ -80,13 +80,6 @@ class LQParameters:
 KIDNEY = LQParameters(2.6, 2.8, Source(
     "Wessels BW et al., MIRD Pamphlet No. 20, J Nucl Med 2008;49:1884-1899",
     note="kidney alpha/beta 2.6 Gy and repair half-time 2.8 h (as used for PRRT kidney BED)"))
-
-#: Red marrow: α/β = 10 Gy (early-responding tissue) and repair half-time 0.5 h are commonly used
-#: defaults for marrow BED (e.g. Baechler et al., Med Phys 2008;35:1123); set your own if your
-#: protocol cites other values.
-RED_MARROW = LQParameters(10.0, 0.5, Source(
-    "Baechler S et al., Med Phys 2008;35:1123-1134", note="early-responding tissue defaults"))
-
 
 def _exp_terms(amplitudes, rates) -> tuple[np.ndarray, np.ndarray]:
     a = np.atleast_1d(np.asarray(amplitudes, dtype=float))

@@ -101,6 +101,7 @@ class CandidateFit:
     tia_sd_MBq_h: float
     max_correlation: float
     message: str
+    covariance: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def eligible(self) -> bool:
@@ -151,6 +152,7 @@ class ExponentialFit:
     decay_constant_per_h: float
     times_h: np.ndarray = field(repr=False)
     activity_MBq: np.ndarray = field(repr=False)
+    covariance: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def curve(self, t: npt.ArrayLike) -> np.ndarray:
         """The selected function at times *t* [h] → activity [MBq]."""
@@ -160,8 +162,10 @@ class ExponentialFit:
     def tia_monte_carlo(self, n: int = 4000, seed: int = 0) -> tuple[float, float]:
         """Mean and SD of the TIA [MBq·h] over parameter draws from the fit covariance (normal)."""
         cand = next(c for c in self.candidates if c.name == self.model)
+        if self.covariance is None:
+            raise FitError("tia_monte_carlo", "a fit with a covariance matrix", "none (fit not eligible)")
         names = list(cand.params)
-        cov = np.asarray(self._cov)
+        cov = np.asarray(self.covariance)
         draws = np.random.default_rng(seed).multivariate_normal([cand.params[k] for k in names], cov, size=n)
         tias = []
         for row in draws:
@@ -172,10 +176,6 @@ class ExponentialFit:
             tias.append(float(np.sum(a / r)))
         arr = np.asarray(tias)
         return float(arr.mean()), float(arr.std(ddof=1))
-
-    @property
-    def _cov(self) -> np.ndarray:
-        return self.__dict__["_covariance"]
 
 
 def _start_values(t: np.ndarray, y: np.ndarray, lam: float) -> tuple[float, float]:
@@ -242,10 +242,8 @@ def _fit_candidate(name: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray | 
             c = cov / np.outer(d, d)
         off = np.abs(c[~np.eye(len(names), dtype=bool)])
         corr = float(off.max()) if off.size else 0.0
-    fit = CandidateFit(name, bool(out.success), K, aicc, float(out.chisqr), vals, errs, tia, sd, corr,
-                       str(out.message))
-    object.__setattr__(fit, "_covariance", cov)
-    return fit
+    return CandidateFit(name, bool(out.success), K, aicc, float(out.chisqr), vals, errs, tia, sd, corr,
+                        str(out.message), cov)
 
 
 def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuclide: str,
@@ -321,8 +319,8 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
     after = float(np.sum(a / r * np.exp(-r * t[-1])))
     result = ExponentialFit(best.name, CANDIDATES[best.name][0], CANDIDATES[best.name][1], best.tia_MBq_h,
                             best.tia_sd_MBq_h, after / best.tia_MBq_h if best.tia_MBq_h else float("nan"),
-                            best.aicc, best.params, best.stderr, bool(eligible), fits, nuc.name, lam, t, y)
-    object.__setattr__(result, "_covariance", best.__dict__.get("_covariance"))
+                            best.aicc, best.params, best.stderr, bool(eligible), fits, nuc.name, lam, t, y,
+                            best.covariance)
     return result
 
 
