@@ -117,6 +117,10 @@ REGIONS = tuple(KINETICS)
 ICRP89 = {"male": {"kidneys": 0.310, "liver": 1.800, "spleen": 0.150, "body": 73.0},
           "female": {"kidneys": 0.275, "liver": 1.400, "spleen": 0.130, "body": 60.0}}
 ORGAN_MASS_CV = 0.10
+#: tumour_1 mass from CT volume x 1.0 g/mL: lognormal, median 20 g, CV 80 % [A]. Drawn from its own
+#: generator (seed + 1) so that adding it left every measurement of the trial unchanged.
+TUMOUR_MASS_MEDIAN_KG = 0.020
+TUMOUR_MASS_CV = 0.80
 SEXES = ("male", "female", "male", "female", "male", "female")
 BODY_MASS_RANGE_KG = (55.0, 100.0)
 
@@ -141,6 +145,7 @@ def kidney_tia_per_activity_h(f: float = KINETICS["kidneys"][0][0],
 def simulate(seed: int = SEED) -> tuple[str, str]:
     """The manifest and measurements text (deterministic in *seed*)."""
     rng = np.random.default_rng(seed)
+    rng_tumour = np.random.default_rng(seed + 1)
     lam_phys = math.log(2) / LU177_HALF_LIFE_H
     patients, admins, rows = [], [], []
     t0 = datetime(2024, 1, 8, 9, 0)
@@ -150,7 +155,9 @@ def simulate(seed: int = SEED) -> tuple[str, str]:
         ref = ICRP89[sex]
         organs = {o: float(ref[o] * body / ref["body"] * _lognormal(rng, 1.0, ORGAN_MASS_CV))
                   for o in ("kidneys", "liver", "spleen")}
-        patients.append((pid, sex, round(body, 1), {o: round(m, 3) for o, m in organs.items()}))
+        organs["tumour_1"] = float(_lognormal(rng_tumour, TUMOUR_MASS_MEDIAN_KG, TUMOUR_MASS_CV))
+        patients.append((pid, sex, round(body, 1), {o: round(m, 4 if o.startswith("tumour") else 3)
+                                                        for o, m in organs.items()}))
         # patient-level parameters (lognormal around the medians)
         pat = {r: [(float(_lognormal(rng, f, cf)), float(_lognormal(rng, te, ct)))
                    for f, cf, te, ct, _ in comps] for r, comps in KINETICS.items()}
@@ -183,11 +190,11 @@ def _manifest(patients, admins) -> str:
            'nuclide = "Lu-177"', "regions = [" + ", ".join(f'"{r}"' for r in REGIONS) + "]",
            "simulated = true", f'description = "{DESCRIPTION}"', "",
            "[trial.generator]", 'script = "scripts/make_demo_trials.py"', f"seed = {SEED}",
-           'organ_masses = "ICRP 89 reference masses scaled with body mass x lognormal CV 10 % (measured-like, simulated)"',
+           'organ_masses = "ICRP 89 reference masses scaled with body mass x lognormal CV 10 % (measured-like, simulated); tumour_1 lognormal median 20 g, CV 80 % (assumption)"',
            ""]
     for pid, sex, body, organs in patients:
         out += ["[[patients]]", f'id = "{pid}"', f'sex = "{sex}"', f"body_mass_kg = {body:.1f}",
-                "[patients.organ_mass_kg]"] + [f"{o} = {m:.3f}" for o, m in organs.items()] + [""]
+                "[patients.organ_mass_kg]"] + [f"{o} = {m:g}" for o, m in organs.items()] + [""]
     for pid, c, act, start in admins:
         out += ["[[administrations]]", f'patient = "{pid}"', f"cycle = {c}", f"activity_MBq = {act:.1f}",
                 f'start = "{start}"', ""]

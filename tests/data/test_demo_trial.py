@@ -43,7 +43,7 @@ def test_reads_without_violations_and_is_labelled_simulated(trial):
     assert trial.nuclide == "Lu-177"
     assert len(trial.patients) == 6 and {p.sex for p in trial.patients} == {"male", "female"}
     assert all(55 <= p.body_mass_kg <= 100 for p in trial.patients)
-    assert all(set(p.organ_mass_kg) == {"kidneys", "liver", "spleen"} for p in trial.patients)
+    assert all(set(p.organ_mass_kg) == {"kidneys", "liver", "spleen", "tumour_1"} for p in trial.patients)
     assert len(trial.administrations) == 24 and {a.activity_MBq for a in trial.administrations} == {7400.0}
     assert set(trial.regions) == {"kidneys", "liver", "spleen", "tumour_1", "whole_body"}
     assert not trial.measurements["sigma_MBq"].isna().any()

@@ -138,3 +138,11 @@ def test_unknown_manifest_keys_are_reported(tmp_path):
     by_field = {x.field: x for x in e.value.violations}
     assert set(by_field) == {"patients[0].body_mas", "trial.nucleus"}
     assert "did you mean 'body_mass_kg'" in by_field["patients[0].body_mas"].expected
+
+
+def test_organ_mass_for_an_unknown_region_is_an_error(tmp_path):
+    manifest = MANIFEST.replace("kidneys = 0.34", "kidneys = 0.34\nkidney = 0.30")
+    with pytest.raises(InputDataError) as err:
+        read_trial(write(tmp_path, manifest=manifest))
+    msg = str(err.value)
+    assert "patients[0].organ_mass_kg.kidney" in msg and "trial.toml" in msg

@@ -372,11 +372,16 @@ def read_trial(path: str | os.PathLike) -> Trial:
         raise InputDataError([Violation(str(root), None, "path", "a trial folder", "no such folder")])
     doc = _manifest(root / MANIFEST, v)
     f = str(root / MANIFEST)
-    patients = _patients(doc, f, v) if doc else ()
-    pids = {p.id for p in patients}
-    admins = _administrations(doc, f, pids, v) if doc else ()
     trial = doc.get("trial", {}) if doc else {}
     regions = set(trial.get("regions") or [])
+    patients = _patients(doc, f, v) if doc else ()
+    pids = {p.id for p in patients}
+    for i, p in enumerate(patients):
+        for organ in p.organ_mass_kg:
+            if regions and organ not in regions:        # a mass for no region is a typo, not data
+                v.append(Violation(f, None, f"patients[{i}].organ_mass_kg.{organ}",
+                                   f"one of the trial's regions {sorted(regions)}", organ))
+    admins = _administrations(doc, f, pids, v) if doc else ()
     admin = {(a.patient, a.cycle): a.activity_MBq for a in admins}
     meas = _measurements(root / MEASUREMENTS, regions, pids, admin, v)
     if v:
