@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent
+
+# The notebooks' jupytext twins are notebook sources, not modules: nbval runs the .ipynb files.
+collect_ignore_glob = ["src/pkdose/notebooks/*.py"]
 ICRP133_REASON = ("ICRP 133 SAF files not found: set PKDOSE_ICRP133_DIR to the directory of the ICRP "
                   "Publication 133 electronic supplement (not distributed with pkdose)")
 _NEEDS_SAF = ("s_values(", "load_icrp133(")
@@ -61,3 +64,9 @@ def lu177(saf_dir):
     from pkdose.dosimetry import s_values
 
     return s_values("Lu-177", phantom="adult-male", saf_dir=saf_dir)
+
+
+@pytest.fixture(autouse=True)
+def _demo_trial_for_doctests(doctest_namespace):
+    """Docstring Examples that read the shipped demo trial find it as ``demo_trial_dir``."""
+    doctest_namespace["demo_trial_dir"] = str(REPO / "trial_data" / "lu177-dotatate-demo")

@@ -141,6 +141,17 @@ def _svalues(nuclide: str, phantom: str, saf_dir: str | None, progeny: str, fmt:
     return head + frame.to_string(float_format=lambda v: f"{v:.3e}")
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import run_batch
+
+    params = {"method": args.method} if args.method else {}
+    result = run_batch(args.trial, args.out, patients=args.patient, summary=not args.no_summary, jobs=args.jobs,
+                       scheduler=args.scheduler, overwrite=args.overwrite, pdf=args.pdf, parameters=params,
+                       progress=sys.stderr.isatty())
+    print(result.summary())
+    return 0 if result.ok else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``pkdose`` command."""
     parser = argparse.ArgumentParser(prog="pkdose", description=__doc__.splitlines()[0])
@@ -172,8 +183,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="directory of the ICRP 133 SAF files (else $PKDOSE_ICRP133_DIR); not shipped with pkdose")
     sv.add_argument("--progeny", default="none", choices=["none", "in-situ"])
     sv.add_argument("--format", default="table", choices=["table", "json", "csv"])
+    rep = sub.add_parser("report", help="render the trial report (per patient and for the trial) to self-contained HTML")
+    rep.add_argument("trial", help="trial folder (trial.toml + measurements.csv); read only")
+    rep.add_argument("--out", default="reports", help="output folder (default: ./reports)")
+    rep.add_argument("--patient", action="append", default=None,
+                     help="only this patient (repeatable); default every patient of the trial")
+    rep.add_argument("--no-summary", action="store_true", help="skip the whole-trial report")
+    rep.add_argument("--overwrite", action="store_true", help="replace existing reports (otherwise refused)")
+    rep.add_argument("--pdf", action="store_true", help="also print each report to PDF with headless Chromium")
+    rep.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
+    rep.add_argument("--scheduler", default=None,
+                     help="Dask scheduler address (tcp://host:8786): run the batch on that cluster")
+    rep.add_argument("--method", default=None, help="S-value method (default: local-absorption)")
     args = parser.parse_args(argv)
     try:
+        if args.command == "report":
+            return _report(args)
         if args.command == "models":
             from .model.library import list_models
 

@@ -1,0 +1,209 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Trial dosimetry report
+#
+# This report takes one trial's imaging measurements (organ and tumour activities at several
+# times after each administration) to absorbed doses, for one patient or for the whole trial:
+#
+# 1. the measurements are read and validated (every problem is reported, nothing is dropped);
+# 2. each time-activity curve is fitted with sums of exponentials that include the nuclide's
+#    physical decay, and the function is chosen by AICc;
+# 3. the fitted curve is integrated to the time-integrated activity (TIA);
+# 4. an S value turns the TIA into an absorbed dose; the dose-rate curve gives the kidney BED;
+#    cycles add up.
+#
+# Numbers in the tables are rounded to three significant figures; the uncertainties are one
+# standard deviation from the curve fits.
+
+# %% tags=["parameters"]
+trial_dir = None             # trial folder (trial.toml + measurements.csv); None: the shipped demo trial
+patient = None               # patient id for a per-patient report; None: the whole trial
+method = "local-absorption"  # how S values are obtained (pkdose.dosimetry.imaging.METHODS)
+band_level = 0.95            # coverage of the shaded bands around fitted curves
+
+# %% tags=["remove-cell"]
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+import pkdose
+from pkdose.data import read_trial
+from pkdose.dosimetry.imaging import trial_doses
+from pkdose.fit import fit_trial
+from pkdose.report import (bed_figure, check_text, demo_trial, dose_figure, dose_per_activity_figure,
+                           input_files, package_versions, parameter_table, rounded, source_table, tac_figure)
+
+PARAMETERS = {"trial_dir": trial_dir, "patient": patient, "method": method, "band_level": band_level}
+trial_path = Path(trial_dir) if trial_dir else demo_trial()
+trial = read_trial(trial_path)
+patients = [trial.patient(patient)] if patient else list(trial.patients)
+fits = fit_trial(trial, patient=patient)
+doses = trial_doses(trial, fits, method=method)
+pd.set_option("display.max_rows", 200)
+
+# %% [markdown]
+# ## Trial and data
+
+# %%
+facts = [("Trial", trial.id), ("Radiopharmaceutical", trial.radiopharmaceutical), ("Nuclide", trial.nuclide),
+         ("Report for", f"patient {patient}" if patient else f"all {len(trial.patients)} patients"),
+         ("Regions", ", ".join(trial.regions))]
+banner = ('<p class="pkdose-banner"><strong>SIMULATED DATA</strong>: this trial is synthetic, not from any '
+          'patient.</p>' if trial.simulated else "")
+display(HTML(banner + "<table>" + "".join(f"<tr><th style='text-align:left'>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
+                                          for k, v in facts) + "</table>"
+             + (f"<p>{escape(trial.description)}</p>" if trial.description else "")))
+
+# %%
+m = trial.measurements
+if patient:
+    m = m[m["patient"] == patient]
+overview = (m.groupby(["patient", "region"]).size().unstack("region", fill_value=0)
+            .rename_axis(index="patient", columns=None))
+admins = pd.DataFrame([{"patient": a.patient, "cycle": a.cycle, "activity [MBq]": a.activity_MBq,
+                        "start": a.start} for a in trial.administrations if a.patient in {p.id for p in patients}])
+subjects = pd.DataFrame([{"patient": p.id, "sex": p.sex, "body mass [kg]": p.body_mass_kg,
+                          **{f"{k} mass [kg]": v for k, v in p.organ_mass_kg.items()}} for p in patients])
+display(Markdown("**Patients** (masses from the trial manifest)"), subjects.style.hide(axis="index"))
+display(Markdown("**Administrations**"), admins.style.hide(axis="index"))
+display(Markdown("**Measurements per patient and region** (all cycles)"), overview)
+
+# %% [markdown]
+# ## Fitted time-activity curves
+#
+# Candidate functions: one, two or three decaying exponentials, with or without an uptake phase
+# (`1`, `2`, `3`, `1u`, `2u`), each term decaying at least as fast as the nuclide itself. A
+# candidate is eligible when the fit converged with finite uncertainties; the eligible one with the
+# lowest AICc is used. The shaded band is the pointwise band of the fitted curve from its
+# parameter uncertainty.
+
+# %%
+first = min(c for (_, c, _) in fits)
+for region in trial.regions:
+    if patient:
+        curves = [(f"cycle {c}", trial.tac(patient, c, region), fits[(patient, c, region)])
+                  for (p_, c, r) in sorted(fits) if p_ == patient and r == region]
+        title = f"{patient}: {region}"
+    else:
+        curves = [(p.id, trial.tac(p.id, first, region), fits[(p.id, first, region)]) for p in patients
+                  if (p.id, first, region) in fits]
+        title = f"{region}, cycle {first}: all patients"
+    tac_figure(curves, title=title, level=band_level).show()
+
+# %% [markdown]
+# **Model selection.** AICc of every candidate per curve (lower is better; `inf` marks a
+# candidate that is not eligible), the selected function and the share of the TIA that lies after
+# the last measurement (extrapolated).
+
+# %%
+rows = []
+for (p_, c, r), f in sorted(fits.items()):
+    row = {"patient": p_, "cycle": c, "region": r, "selected": f.model,
+           "extrapolated": f"{100 * f.extrapolated_fraction:.0f} %"}
+    row.update({f"AICc {cand.name}": cand.aicc for cand in f.candidates})
+    rows.append(row)
+aicc = pd.DataFrame(rows)
+if patient:
+    display(rounded(aicc).style.hide(axis="index"))
+else:
+    display(Markdown("Selected function per region (number of curves):"),
+            aicc.groupby(["region", "selected"]).size().unstack("selected", fill_value=0))
+
+# %% [markdown]
+# ## Time-integrated activities
+#
+# TIA from 0 to infinity of the fitted curve (not decay-corrected data, so physical decay is
+# included), and TIA per administered activity (the "residence time").
+
+# %%
+tia = doses.tia.rename(columns={"tia_MBq_h": "TIA [MBq·h]", "tia_sd_MBq_h": "SD [MBq·h]",
+                                "tia_per_activity_h": "TIA/A0 [h]", "administered_MBq": "A0 [MBq]"})
+if patient:
+    display(rounded(tia.drop(columns=["fit_ok"])).style.hide(axis="index"))
+else:
+    display(rounded(tia.groupby("region")["TIA/A0 [h]"].describe()[["count", "mean", "std", "min", "max"]]))
+
+# %% [markdown]
+# ## Absorbed doses
+
+# %%
+display(HTML(f'<p class="pkdose-banner"><strong>Method:</strong> {escape(doses.label)}.</p>'))
+if patient:
+    dose_figure(doses.doses, title=f"{patient}: absorbed dose per cycle").show()
+    display(rounded(doses.doses.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy": "SD [Gy]",
+                                                "s_Gy_per_MBq_h": "S [Gy/(MBq·h)]", "bed_Gy": "BED [Gy]",
+                                                "bed_sd_Gy": "BED SD [Gy]"})).style.hide(axis="index"))
+else:
+    dose_per_activity_figure(doses.doses, title="Absorbed dose per administered activity, all patients and cycles").show()
+
+# %% [markdown]
+# ## Kidney BED against published limits
+#
+# Biologically effective dose of the linear-quadratic model with incomplete repair during each
+# cycle's exponential dose-rate curve; cycles weeks apart add. Kidney α/β and repair half-time and
+# the BED thresholds are listed with their sources in the appendix.
+
+# %%
+bed_figure(doses.cumulative, doses.bed_limits).show()
+display(rounded(doses.exceeding()).style.hide(axis="index"))
+
+# %% [markdown]
+# ## Dose table
+#
+# Cumulative over all cycles, per patient and target (copy-ready).
+
+# %%
+table = doses.cumulative.copy()
+table["Gy/GBq"] = table["absorbed_Gy"] / table["administered_GBq"]
+table = table.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy": "SD [Gy]", "bed_Gy": "BED [Gy]",
+                              "bed_sd_Gy": "BED SD [Gy]", "administered_GBq": "A [GBq]"})
+display(rounded(table).style.hide(axis="index"))
+
+# %% tags=["nbval-check-output"]
+# Checked by the test suite (nbval): the numbers that matter, as rounded text.
+print(check_text(doses.cumulative[["patient", "target", "cycles", "absorbed_Gy", "absorbed_sd_Gy", "bed_Gy"]]))
+print(check_text(doses.tia.groupby("region", as_index=False)["tia_per_activity_h"].mean()))
+
+# %% [markdown]
+# ## What this report does not contain
+#
+# Quantities that cannot be given honestly with the chosen method are listed here rather than
+# estimated.
+
+# %%
+missing = [{"quantity": "cross-doses and photon self-dose",
+            "reason": "local absorption counts only non-penetrating emissions absorbed in their own region"},
+           {"quantity": "effective dose",
+            "reason": "needs absorbed doses to all ICRP 103 tissues (ICRP 133 specific absorbed fractions)"}]
+missing += [{"quantity": f"dose to {r['region']} ({r['patient']})", "reason": r["reason"]}
+            for _, r in doses.not_computed.iterrows()]
+display(pd.DataFrame(missing).style.hide(axis="index"))
+
+# %% [markdown]
+# ## Provenance
+#
+# Inputs (with their SHA-256 checksums), the parameters of this run, the software versions and
+# every published source the numbers stand on.
+
+# %%
+display(Markdown("**Input files**"),
+        input_files([trial_path / "trial.toml", trial_path / "measurements.csv"], relative_to=trial_path)
+        .style.hide(axis="index"))
+display(Markdown("**Parameters**"),
+        parameter_table({**PARAMETERS, "trial_dir": trial_path.name}).style.hide(axis="index"))
+display(Markdown("**Software**"), package_versions().style.hide(axis="index"))
+display(Markdown("**Sources**"), source_table(doses.sources).style.hide(axis="index"))

@@ -1,0 +1,101 @@
+"""trial_doses: D = S·Ã with the local-absorption S, BED of a mono-exponential, honest gaps."""
+
+import math
+
+import numpy as np
+import pytest
+
+from pkdose.data import read_trial
+from pkdose.dosimetry.imaging import KIDNEY_BED_LIMITS, trial_doses
+from pkdose.dosimetry.radiobiology import KIDNEY
+from pkdose.errors import UnknownNameError
+from pkdose.fit import fit_trial
+
+# ICRP 107 Lu-177 non-penetrating energy per decay, 0.14792 MeV (issue 3's published check);
+# 1 MeV = 1.602176634e-13 J (SI exact), 1 MBq·h = 3.6e9 decays.
+DELTA_NP_J = 0.14792 * 1.602176634e-13
+DECAYS_PER_MBQ_H = 3.6e9
+LU177_LAMBDA = math.log(2) / (6.647 * 24)     # ICRP 107 half-life 6.647 d
+
+
+def write(folder, *, with_liver_mass=True):
+    folder.mkdir()
+    liver = "liver = 1.8\n" if with_liver_mass else ""
+    (folder / "trial.toml").write_text(f"""
+[trial]
+id = "mono"
+radiopharmaceutical = "[177Lu]Lu-DOTA-TATE"
+nuclide = "Lu-177"
+regions = ["kidneys", "liver"]
+
+[[patients]]
+id = "P1"
+sex = "male"
+body_mass_kg = 73.0
+[patients.organ_mass_kg]
+kidneys = 0.31
+{liver}
+[[administrations]]
+patient = "P1"
+cycle = 1
+activity_MBq = 7400.0
+
+[[administrations]]
+patient = "P1"
+cycle = 2
+activity_MBq = 7400.0
+""")
+    rows = ["patient,cycle,time [h],region,activity [MBq]"]
+    for cycle in (1, 2):
+        for region, a0, teff in (("kidneys", 150.0, 50.0), ("liver", 300.0, 70.0)):
+            for t in (4.0, 24.0, 96.0, 168.0):
+                rows.append(f"P1,{cycle},{t},{region},{a0 * math.exp(-math.log(2) * t / teff):.10g}")
+    (folder / "measurements.csv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+@pytest.fixture
+def mono(tmp_path):
+    trial = read_trial(write(tmp_path / "mono"))
+    return trial, trial_doses(trial, fit_trial(trial, n_terms=(1,), uptake=False))
+
+
+def test_dose_is_local_absorption_s_times_tia(mono):
+    _, d = mono
+    row = d.doses.set_index(["cycle", "target"]).loc[(1, "kidneys")]
+    s = DELTA_NP_J * DECAYS_PER_MBQ_H / 0.31                    # Gy/(MBq·h), hand-computed
+    tia = 150.0 * 50.0 / math.log(2)                            # A0·Teff/ln2 of the exact data
+    assert row["s_Gy_per_MBq_h"] == pytest.approx(s, rel=1e-4)  # ICRP 107 value given to 5 digits
+    assert row["absorbed_Gy"] == pytest.approx(s * tia, rel=1e-4)
+    assert row["Gy_per_GBq"] == pytest.approx(s * tia / 7.4, rel=1e-4)
+
+
+def test_kidney_bed_of_a_mono_exponential(mono):
+    _, d = mono
+    row = d.doses.set_index(["cycle", "target"]).loc[(1, "kidneys")]
+    lam = math.log(2) / 50.0
+    D = row["absorbed_Gy"]
+    G = lam / (lam + KIDNEY.repair_rate)                        # Lea-Catcheside factor, single exponential
+    assert row["bed_Gy"] == pytest.approx(D + G * D * D / KIDNEY.alpha_beta_Gy, rel=1e-6)
+    assert np.isnan(d.doses.set_index(["cycle", "target"]).loc[(1, "liver"), "bed_Gy"])   # no LQ data for liver
+    cum = d.cumulative.set_index("target").loc["kidneys"]
+    assert cum["bed_Gy"] == pytest.approx(2 * row["bed_Gy"], rel=1e-9)      # cycles fully repaired: BEDs add
+    assert cum["administered_GBq"] == pytest.approx(14.8)
+    ex = d.exceeding()
+    assert list(ex["limit_bed_Gy"]) == [lim.bed_Gy for lim in KIDNEY_BED_LIMITS] == [40.0, 28.0]
+    assert not ex["exceeds"].any()
+
+
+def test_region_without_mass_is_listed_not_guessed(tmp_path):
+    trial = read_trial(write(tmp_path / "m", with_liver_mass=False))
+    d = trial_doses(trial, fit_trial(trial, n_terms=(1,), uptake=False))
+    assert "liver" not in set(d.doses["target"]) and "liver" not in set(d.cumulative["target"])
+    assert list(d.not_computed["region"]) == ["liver"]
+    assert "organ_mass_kg" in d.not_computed["reason"].iloc[0]
+    assert "photons" in d.label and "NOT included" in d.label
+
+
+def test_unknown_method(mono):
+    trial, _ = mono
+    with pytest.raises(UnknownNameError):
+        trial_doses(trial, {}, method="icrp-133")
