@@ -20,7 +20,10 @@ the fit covariance by the delta method (gradient by central differences with a r
 Akaike criterion AICc = AIC + 2K(K+1)/(n−K−1) (Burnham & Anderson 2002), which lmfit does not
 provide; a candidate needs n − K − 1 > 0 and a finite covariance to be eligible. Goodness-of-fit
 facts (parameter coefficients of variation, maximum correlation, the share of the TIA that lies
-beyond the last measurement) are reported, not hidden.
+beyond the last measurement) are reported, not hidden. With a residual-error model
+(``error_model=``, :mod:`pkdose.fit.residual_error`) the candidates are fitted by maximum
+likelihood instead, and AICc counts the estimated error parameters. Methods that need no fitted
+curve (trapezoid, hybrid, single time point) are in :mod:`pkdose.fit.integrate`.
 
 References
 ----------
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import warnings
 
@@ -44,6 +47,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import PkdoseError, UnknownNameError
+
+if TYPE_CHECKING:                                   # residual_error imports FitError from here
+    from .residual_error import ResidualError
 
 __all__ = ["ExponentialFit", "CandidateFit", "FitError", "fit_exponentials", "fit_trial", "exp_sum", "CANDIDATES"]
 
@@ -102,6 +108,10 @@ class CandidateFit:
     max_correlation: float
     message: str
     covariance: np.ndarray | None = field(default=None, repr=False, compare=False)
+    #: with ``error_model``: the fitted error model (estimated parameters filled in) and the
+    #: standard errors of its estimated parameters; ``n_params`` then counts those parameters
+    error_model: ResidualError | None = None
+    error_stderr: dict[str, float] = field(default_factory=dict)
 
     @property
     def eligible(self) -> bool:
@@ -135,6 +145,11 @@ class ExponentialFit:
         All candidates tried, in order, for the report's AICc table.
     nuclide : str
     decay_constant_per_h : float
+    error_model : ResidualError or None
+        The residual-error model of the selected fit with its estimated parameters filled in
+        (``None`` when ``fit_exponentials`` was called without ``error_model``).
+    error_stderr : dict
+        Standard errors of the estimated error-model parameters.
     """
 
     model: str
@@ -153,6 +168,8 @@ class ExponentialFit:
     times_h: np.ndarray = field(repr=False)
     activity_MBq: np.ndarray = field(repr=False)
     covariance: np.ndarray | None = field(default=None, repr=False, compare=False)
+    error_model: ResidualError | None = None
+    error_stderr: dict[str, float] = field(default_factory=dict)
 
     def curve(self, t: npt.ArrayLike) -> np.ndarray:
         """The selected function at times *t* [h] → activity [MBq]."""
@@ -192,8 +209,8 @@ def _start_values(t: np.ndarray, y: np.ndarray, lam: float) -> tuple[float, floa
     return a, k
 
 
-def _fit_candidate(name: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray | None, lam: float,
-                   start: tuple[float, float]) -> CandidateFit:
+def _candidate_params(name: str, y: np.ndarray, start: tuple[float, float]) -> lmfit.Parameters:
+    """Bounded parameters of candidate *name* with data-driven start values."""
     n_terms, uptake = CANDIDATES[name]
     a0, k0 = start
     ymax = float(np.max(y))
@@ -203,6 +220,34 @@ def _fit_candidate(name: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray | 
         p.add(f"k{i}", value=k0 if i == 1 else 5.0 * k0 * i, min=0.0, max=1e3)
     if uptake:
         p.add("ku", value=max(1.0, 10 * k0), min=1e-6, max=1e3)
+    return p
+
+
+def _delta_tia(name: str, vals: dict[str, float], names: list[str], cov: np.ndarray,
+               lam: float) -> tuple[float, float]:
+    """SD of the TIA by the delta method, and the largest parameter correlation."""
+    grad = np.empty(len(names))
+    h = 1e-7
+    for j, nm in enumerate(names):                   # gradient of TIA, central differences
+        step = h * max(abs(vals[nm]), 1e-6)
+        up, dn = dict(vals), dict(vals)
+        up[nm] += step
+        dn[nm] -= step
+        au, ru = _terms(name, up, lam)
+        ad, rd = _terms(name, dn, lam)
+        grad[j] = (np.sum(au / ru) - np.sum(ad / rd)) / (2 * step)
+    sd = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
+    d = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = cov / np.outer(d, d)
+    off = np.abs(c[~np.eye(len(names), dtype=bool)])
+    corr = float(off.max()) if off.size else 0.0
+    return sd, corr
+
+
+def _fit_candidate(name: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray | None, lam: float,
+                   start: tuple[float, float]) -> CandidateFit:
+    p = _candidate_params(name, y, start)
     K = len(p)
     w = None if sigma is None else 1.0 / sigma
 
@@ -225,30 +270,48 @@ def _fit_candidate(name: str, t: np.ndarray, y: np.ndarray, sigma: np.ndarray | 
     tia = float(np.sum(a / r))
     cov = out.covar
     if cov is not None and np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0):
-        names = list(out.var_names)
-        grad = np.empty(len(names))
-        h = 1e-7
-        for j, nm in enumerate(names):                   # gradient of TIA, central differences
-            step = h * max(abs(vals[nm]), 1e-6)
-            up, dn = dict(vals), dict(vals)
-            up[nm] += step
-            dn[nm] -= step
-            au, ru = _terms(name, up, lam)
-            ad, rd = _terms(name, dn, lam)
-            grad[j] = (np.sum(au / ru) - np.sum(ad / rd)) / (2 * step)
-        sd = float(np.sqrt(max(grad @ cov @ grad, 0.0)))
-        d = np.sqrt(np.diag(cov))
-        with np.errstate(invalid="ignore", divide="ignore"):
-            c = cov / np.outer(d, d)
-        off = np.abs(c[~np.eye(len(names), dtype=bool)])
-        corr = float(off.max()) if off.size else 0.0
+        sd, corr = _delta_tia(name, vals, list(out.var_names), cov, lam)
     return CandidateFit(name, bool(out.success), K, aicc, float(out.chisqr), vals, errs, tia, sd, corr,
                         str(out.message), cov)
 
 
+def _fit_candidate_ml(name: str, t: np.ndarray, y: np.ndarray, lam: float, start: tuple[float, float],
+                      error_model: ResidualError) -> CandidateFit:
+    """Candidate *name* fitted by maximum likelihood jointly with the free error parameters."""
+    from .residual_error import fit_with_error_model
+
+    p = _candidate_params(name, y, start)
+    curve_names = list(p)
+
+    def predict(v: dict[str, float]) -> np.ndarray:
+        a, r = _terms(name, v, lam)
+        return exp_sum(t, a, r)
+
+    fit = fit_with_error_model(predict, p, y, error_model)
+    n, K = t.size, fit.n_free                        # K counts the estimated error parameters too
+    aicc = (fit.minus2_log_likelihood + 2 * K + 2 * K * (K + 1) / (n - K - 1)
+            if n - K - 1 > 0 and fit.success else float("inf"))
+    vals = dict(fit.params)
+    errs = {k: fit.stderr.get(k, float("nan")) for k in curve_names}
+    a, r = _terms(name, vals, lam)
+    tia, sd, corr = float(np.sum(a / r)), float("nan"), float("nan")
+    cov = None
+    if fit.covariance is not None:
+        idx = [fit.var_names.index(k) for k in curve_names]
+        cov = fit.covariance[np.ix_(idx, idx)]
+        if np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0):
+            sd, corr = _delta_tia(name, vals, curve_names, cov, lam)
+        else:
+            cov = None
+    err_sd = {k: fit.stderr[k] for k in error_model.free_parameters}
+    return CandidateFit(name, fit.success, K, float(aicc), fit.chisqr, vals, errs, tia, sd, corr,
+                        fit.message, cov, fit.error_model, err_sd)
+
+
 def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuclide: str,
                      sigma: npt.ArrayLike | None = None, n_terms: Sequence[int] = (1, 2, 3),
-                     uptake: str | bool = "auto", criterion: str = "aicc") -> ExponentialFit:
+                     uptake: str | bool = "auto", criterion: str = "aicc",
+                     error_model: ResidualError | None = None) -> ExponentialFit:
     """Fit sums of exponentials to one time-activity curve and select one by AICc.
 
     Parameters
@@ -268,10 +331,28 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
         Also try (or only try) functions with an uptake phase. ``"auto"`` tries both.
     criterion : "aicc"
         Model selection criterion.
+    error_model : ResidualError, optional
+        A residual-error model from :mod:`pkdose.fit.residual_error` (``AdditiveError``,
+        ``ProportionalError``, ``CombinedError``). Each candidate is then fitted by maximum
+        likelihood, jointly with the error parameters left ``None``
+        (:func:`~pkdose.fit.residual_error.fit_with_error_model`), and compared by
+        AICc = −2 log L + 2K + 2K(K+1)/(n−K−1) where K counts the curve parameters *and* the
+        estimated error parameters (fixed ones are not counted). A candidate is eligible only if
+        n − K − 1 > 0: a mono-exponential with an estimated CV needs 5 points. The
+        uncertainties are absolute (the likelihood's curvature), not rescaled by χ². Not together
+        with ``sigma``: give one description of the noise. ``None`` (the default) keeps the
+        least-squares fit described above.
 
     Returns
     -------
     ExponentialFit
+
+    Raises
+    ------
+    FitError
+        Bad data or options (``field`` names which), or ``sigma`` and ``error_model`` together.
+    UnknownNameError
+        An unknown nuclide or criterion.
 
     Examples
     --------
@@ -307,12 +388,24 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
         raise FitError("n_terms", "numbers of terms among 1, 2, 3", list(n_terms))
     if uptake not in ("auto", True, False):
         raise FitError("uptake", "'auto', True or False", uptake)
+    if error_model is not None:
+        from .residual_error import ResidualError
+
+        if not isinstance(error_model, ResidualError):
+            raise FitError("error_model", "None or a ResidualError (AdditiveError, ProportionalError, "
+                           "CombinedError)", type(error_model).__name__)
+        if s is not None:
+            raise FitError("sigma/error_model", "either measurement SDs (sigma) or an error model, not both",
+                           f"sigma and {error_model!r}")
     nuc = get_nuclide(nuclide)
     lam = nuc.decay_constant
     names = [nm for nm, (k, u) in CANDIDATES.items()
              if k in n_terms and (uptake == "auto" or u == bool(uptake))]
     start = _start_values(t, y, lam)
-    fits = tuple(_fit_candidate(nm, t, y, s, lam, start) for nm in names)
+    if error_model is None:
+        fits = tuple(_fit_candidate(nm, t, y, s, lam, start) for nm in names)
+    else:
+        fits = tuple(_fit_candidate_ml(nm, t, y, lam, start, error_model) for nm in names)
     eligible = [f for f in fits if f.eligible]
     best = min(eligible, key=lambda f: f.aicc) if eligible else min(fits, key=lambda f: f.chisqr)
     a, r = _terms(best.name, best.params, lam)
@@ -320,7 +413,7 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
     result = ExponentialFit(best.name, CANDIDATES[best.name][0], CANDIDATES[best.name][1], best.tia_MBq_h,
                             best.tia_sd_MBq_h, after / best.tia_MBq_h if best.tia_MBq_h else float("nan"),
                             best.aicc, best.params, best.stderr, bool(eligible), fits, nuc.name, lam, t, y,
-                            best.covariance)
+                            best.covariance, error_model=best.error_model, error_stderr=best.error_stderr)
     return result
 
 
