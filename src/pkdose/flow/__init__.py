@@ -2,7 +2,10 @@
 
 The network description (:class:`VascularNetwork`) and the EPANET ``.inp`` reader live in
 :mod:`pkdose.flow.network`; the solver (:func:`solve_flow`) and the head-loss laws in
-:mod:`pkdose.flow.solver`. Everything inside is SI: m, m³/s, m of head.
+:mod:`pkdose.flow.solver`; the vessel-table reader (:func:`read_vessel_table`) in
+:mod:`pkdose.flow.vessels`; blood rheology (apparent viscosity laws of Pries et al., haematocrit
+phase separation, :func:`solve_blood_flow`) in :mod:`pkdose.flow.rheology`. Everything inside
+is SI: m, m³/s, m of head, Pa, Pa·s.
 """
 
 from pkdose.flow.network import (
@@ -14,6 +17,20 @@ from pkdose.flow.network import (
     VascularNetwork,
     read_inp,
 )
+from pkdose.flow.rheology import (
+    PLASMA_VISCOSITY_PA_S,
+    VISCOSITY_LAWS,
+    BloodFlowSolution,
+    SurfaceLayer,
+    erythrocyte_flux_fraction,
+    phase_separation_parameters,
+    relative_viscosity,
+    relative_viscosity_vitro,
+    relative_viscosity_vivo,
+    relative_viscosity_vivo_esl,
+    solve_blood_flow,
+    surface_layer,
+)
 from pkdose.flow.solver import (
     FlowSolution,
     darcy_weisbach_headloss,
@@ -22,19 +39,35 @@ from pkdose.flow.solver import (
     hazen_williams_headloss,
     solve_flow,
 )
+from pkdose.flow.vessels import head_to_pressure_pa, pressure_to_head_m, read_vessel_table
 
 __all__ = [
+    "PLASMA_VISCOSITY_PA_S",
+    "VISCOSITY_LAWS",
+    "BloodFlowSolution",
     "FixedHeadNode",
     "FlowSolution",
     "Junction",
     "Pipe",
     "Pump",
     "PumpCurve",
+    "SurfaceLayer",
     "VascularNetwork",
     "darcy_weisbach_headloss",
+    "erythrocyte_flux_fraction",
     "hagen_poiseuille_headloss",
     "hagen_poiseuille_pressure_drop",
     "hazen_williams_headloss",
+    "head_to_pressure_pa",
+    "phase_separation_parameters",
+    "pressure_to_head_m",
     "read_inp",
+    "read_vessel_table",
+    "relative_viscosity",
+    "relative_viscosity_vitro",
+    "relative_viscosity_vivo",
+    "relative_viscosity_vivo_esl",
+    "solve_blood_flow",
     "solve_flow",
+    "surface_layer",
 ]

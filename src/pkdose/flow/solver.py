@@ -24,6 +24,7 @@ EPANET 2.2 source, ``hydcoeffs.c`` and ``hydsolver.c`` (constants reproduced bel
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,7 +35,13 @@ from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu
 
-from pkdose.errors import ConvergenceError, SolverError
+from pkdose.errors import (
+    ConvergenceError,
+    InputDataError,
+    SolverError,
+    UnknownNameError,
+    Violation,
+)
 from pkdose.flow.network import CFS_M3S, FT_M, Pipe, Pump, VascularNetwork
 
 __all__ = [
@@ -92,7 +99,7 @@ def hazen_williams_headloss(q: Array | float, length_m: Array | float, diameter_
 
 
 def darcy_weisbach_headloss(q: Array | float, length_m: Array | float, diameter_m: Array | float,
-                            roughness_m: Array | float, viscosity_m2s: float
+                            roughness_m: Array | float, viscosity_m2s: Array | float
                             ) -> tuple[Array, Array]:
     """Darcy-Weisbach head loss h = f L q|q| / (2 g d A²) [m] and dh/dq, as EPANET 2.2.
 
@@ -103,7 +110,7 @@ def darcy_weisbach_headloss(q: Array | float, length_m: Array | float, diameter_
     q = np.asarray(q, dtype=float)
     L, d = np.asarray(length_m, dtype=float), np.asarray(diameter_m, dtype=float)
     e = np.asarray(roughness_m, dtype=float) / d
-    s = viscosity_m2s * d
+    s = np.asarray(viscosity_m2s, dtype=float) * d
     r = L / (2.0 * G_EPANET * d * (math.pi * d**2 / 4.0) ** 2)
     aq = np.abs(q)
     w = aq / s
@@ -135,15 +142,17 @@ def darcy_weisbach_headloss(q: Array | float, length_m: Array | float, diameter_
 
 
 def hagen_poiseuille_headloss(q: Array | float, length_m: Array | float,
-                              diameter_m: Array | float, viscosity_m2s: float,
+                              diameter_m: Array | float, viscosity_m2s: Array | float,
                               g: float = G_EPANET) -> tuple[Array, Array]:
     """Laminar (Hagen-Poiseuille) head loss h = 128 ν L q / (π g d⁴) [m] and dh/dq.
 
-    ν = μ/ρ is the kinematic viscosity [m²/s]. Equivalent to ΔP = 128 μ L q / (π d⁴), see
-    :func:`hagen_poiseuille_pressure_drop`; used for blood vessels (Re ≪ 2000).
+    ν = μ/ρ is the kinematic viscosity [m²/s], one value or one per pipe. Equivalent to
+    ΔP = 128 μ L q / (π d⁴), see :func:`hagen_poiseuille_pressure_drop`; used for blood
+    vessels (Re ≪ 2000).
     """
     q = np.asarray(q, dtype=float)
-    r = 128.0 * viscosity_m2s * np.asarray(length_m) / (math.pi * g * np.asarray(diameter_m)**4)
+    r = 128.0 * np.asarray(viscosity_m2s, dtype=float) * np.asarray(length_m) / (
+        math.pi * g * np.asarray(diameter_m)**4)
     return np.asarray(r * q, dtype=float), np.asarray(r * np.ones_like(q), dtype=float)
 
 
@@ -213,7 +222,8 @@ class FlowSolution:
 def solve_flow(network: VascularNetwork, *,
                headloss: Literal["H-W", "D-W", "H-P"] | None = None,
                tol: float | None = None, head_tol: float = 1e-3, max_iter: int | None = None,
-               max_status_checks: int = 10) -> FlowSolution:
+               max_status_checks: int = 10,
+               link_viscosity_m2s: Mapping[str, float] | None = None) -> FlowSolution:
     """Solve the steady state of ``network`` by the Global Gradient Algorithm (see module).
 
     Parameters
@@ -221,7 +231,7 @@ def solve_flow(network: VascularNetwork, *,
     network : VascularNetwork
     headloss : {"H-W", "D-W", "H-P"}, optional
         Head-loss law of the pipes; ``network.headloss`` by default. "H-P" is laminar
-        Hagen-Poiseuille with ``network.viscosity_m2s``.
+        Hagen-Poiseuille with ``network.viscosity_m2s`` (or ``link_viscosity_m2s``).
     tol : float, optional
         Accuracy, Σ|Δq| / Σ|q| < tol; ``network.accuracy`` (EPANET's 0.001) by default.
     head_tol : float
@@ -231,6 +241,10 @@ def solve_flow(network: VascularNetwork, *,
     max_status_checks : int
         How many times pumps that cannot deliver their head (negative flow) may be closed and
         the solution restarted from the current state.
+    link_viscosity_m2s : mapping of str to float, optional
+        Kinematic viscosity ν [m²/s] per pipe name for "D-W" and "H-P", e.g. the apparent
+        viscosity of blood in each vessel (:func:`pkdose.flow.rheology.solve_blood_flow`);
+        pipes not named use ``network.viscosity_m2s``. Unknown pipe names are errors.
 
     Returns
     -------
@@ -241,8 +255,12 @@ def solve_flow(network: VascularNetwork, *,
     ConvergenceError
         Not converged within ``max_iter`` iterations (with iterations and last residual).
     SolverError
-        A junction not connected to any fixed-head node through open links, or a singular
-        system.
+        A junction not connected to any fixed-head node through open links, a singular
+        system, or no finite positive viscosity for a "D-W"/"H-P" pipe.
+    UnknownNameError
+        A name in ``link_viscosity_m2s`` that is not a pipe of the network.
+    InputDataError
+        A value in ``link_viscosity_m2s`` that is not a finite number > 0.
     """
     law = headloss or network.headloss
     tol = network.accuracy if tol is None else tol
@@ -265,6 +283,7 @@ def solve_flow(network: VascularNetwork, *,
 
     L = np.array([p.length_m for p in network.pipes])
     d = np.array([p.diameter_m for p in network.pipes])
+    nu = _pipe_viscosities(network, link_viscosity_m2s, law, method)
     rough = np.array([p.roughness for p in network.pipes])
     km = MINOR_LOSS_SI * np.array([p.minor_loss for p in network.pipes]) / d**4
     pumps = network.pumps
@@ -282,9 +301,9 @@ def solve_flow(network: VascularNetwork, *,
         if law == "H-W":
             h, g = hazen_williams_headloss(qp, L, d, rough)
         elif law == "D-W":
-            h, g = darcy_weisbach_headloss(qp, L, d, rough, network.viscosity_m2s)
+            h, g = darcy_weisbach_headloss(qp, L, d, rough, nu)
         elif law == "H-P":
-            h, g = hagen_poiseuille_headloss(qp, L, d, network.viscosity_m2s)
+            h, g = hagen_poiseuille_headloss(qp, L, d, nu)
         else:
             raise SolverError(method, f"unknown head-loss law {law!r} (H-W, D-W or H-P)")
         aq = np.abs(qp)
@@ -389,6 +408,37 @@ def solve_flow(network: VascularNetwork, *,
                      name="head_m", dtype=float)
     closed = tuple(names[k] for k in range(len(links)) if not active[k])
     return FlowSolution(network, flow, head, iterations, relerr, head_err, closed, law)
+
+
+def _pipe_viscosities(network: VascularNetwork, given: Mapping[str, float] | None, law: str,
+                      method: str) -> Array:
+    """Kinematic viscosity [m²/s] per pipe: ``given`` where named, else the network's."""
+    nu = np.full(len(network.pipes), float(network.viscosity_m2s))
+    if given is not None:
+        index = {p.name: k for k, p in enumerate(network.pipes)}
+        for name in given:
+            if name not in index:
+                raise UnknownNameError("pipe", name, index, "link_viscosity_m2s of solve_flow")
+        bad = [Violation("solve_flow", None, f"link_viscosity_m2s[{name!r}]",
+                         "a finite kinematic viscosity > 0 [m²/s]", value)
+               for name, value in given.items()
+               if isinstance(value, bool) or not (
+                   isinstance(value, (int, float, np.floating)) and math.isfinite(value)
+                   and value > 0)]
+        if bad:
+            raise InputDataError(bad)
+        for name, value in given.items():
+            nu[index[name]] = float(value)
+    if law in ("D-W", "H-P"):
+        open_pipes = [k for k, p in enumerate(network.pipes) if p.status == "open"]
+        missing = [network.pipes[k].name for k in open_pipes
+                   if not (math.isfinite(nu[k]) and nu[k] > 0)]
+        if missing:
+            shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+            raise SolverError(method, f"no finite positive viscosity for {len(missing)} "
+                              f"pipe(s) ({shown}): network.viscosity_m2s is "
+                              f"{network.viscosity_m2s!r}; give link_viscosity_m2s")
+    return nu
 
 
 def _check_connected(network: VascularNetwork, junctions: list[str], jindex: dict[str, int],
