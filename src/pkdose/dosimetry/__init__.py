@@ -14,6 +14,9 @@ from .radiobiology import KIDNEY, CycleBED, LQParameters, bed, bed_cycles, bed_f
 from .tissues import (RADIATION_WEIGHTS, TISSUE_WEIGHTS, EffectiveDose, EquivalentDoses, effective_dose,
                       equivalent_dose)
 from .scaling import scale_to_masses
+from .spheres import (ALPHA_RANGE_BOUND_G_PER_CM2, DEFAULT_DENSITY_G_PER_ML, SphereSValue,
+                      electron_absorbed_fraction, electron_csda_range, photon_absorbed_fraction,
+                      sphere_s_value)
 from .svalues import (ALPHA_RECOIL_SAF_ENERGY_MEV, DECAYS_PER_MBQ_H, INTERPOLATIONS, MEV_TO_J,
                       PROGENY_MODES, RADIATION_CLASSES, LocalAbsorptionSValue, SValueTable,
                       local_absorption_s_value, s_values)
@@ -27,4 +30,6 @@ __all__ = [
     "absorbed_dose", "DoseTable", "scale_to_masses", "equivalent_dose", "effective_dose", "EquivalentDoses", "EffectiveDose",
     "RADIATION_WEIGHTS", "TISSUE_WEIGHTS", "DEFAULT_ALPHA_RBE", "ALPHA_RBE_SOURCE",
     "bed", "bed_cycles", "bed_from_dose_rate", "g_factor", "LQParameters", "CycleBED", "KIDNEY",
+    "sphere_s_value", "SphereSValue", "electron_absorbed_fraction", "photon_absorbed_fraction",
+    "electron_csda_range", "DEFAULT_DENSITY_G_PER_ML", "ALPHA_RANGE_BOUND_G_PER_CM2",
 ]
