@@ -147,7 +147,8 @@ def _report(args: argparse.Namespace) -> int:
     params = {"method": args.method} if args.method else {}
     result = run_batch(args.trial, args.out, patients=args.patient, summary=not args.no_summary, jobs=args.jobs,
                        scheduler=args.scheduler, overwrite=args.overwrite, pdf=args.pdf, parameters=params,
-                       progress=sys.stderr.isatty())
+                       progress=sys.stderr.isatty(),
+                       notebooks=("trial_report", "virtual_trial") if args.virtual_trial else ("trial_report",))
     print(result.summary())
     return 0 if result.ok else 1
 
@@ -194,7 +195,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rep.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
     rep.add_argument("--scheduler", default=None,
                      help="Dask scheduler address (tcp://host:8786): run the batch on that cluster")
-    rep.add_argument("--method", default=None, help="S-value method (default: local-absorption)")
+    rep.add_argument("--method", default=None, help="S-value method of the trial report (default: local-absorption)")
+    rep.add_argument("--virtual-trial", action="store_true",
+                     help="also render the virtual-trial notebook (dose distributions of thousands of virtual patients)")
     args = parser.parse_args(argv)
     try:
         if args.command == "report":

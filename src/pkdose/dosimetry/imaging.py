@@ -125,11 +125,6 @@ class TrialDoses:
                                            "fraction_of_limit", "exceeds"])
 
 
-def _fit_terms(fit: Any) -> tuple[np.ndarray, np.ndarray]:
-    from ..fit.exponentials import _terms
-    return _terms(fit.model, fit.params, fit.decay_constant_per_h)
-
-
 def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method: str = "local-absorption",
                 lq: Mapping[str, LQParameters] | None = None,
                 bed_limits: tuple[BEDLimit, ...] = KIDNEY_BED_LIMITS) -> TrialDoses:
@@ -205,7 +200,7 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
                "absorbed_Gy": d, "absorbed_sd_Gy": sd, "Gy_per_GBq": d / (a0 / 1000.0),
                "bed_Gy": np.nan, "bed_sd_Gy": np.nan}
         if region in lq:
-            amps, rates = _fit_terms(fit)
+            amps, rates = fit.terms()
             tissue = lq[region]
             b = bed(s * amps, rates, tissue)
             g = (b - d) * tissue.alpha_beta_Gy / d**2

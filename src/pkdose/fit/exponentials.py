@@ -171,6 +171,14 @@ class ExponentialFit:
     error_model: ResidualError | None = None
     error_stderr: dict[str, float] = field(default_factory=dict)
 
+    def terms(self, params: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Amplitudes [MBq] and total decay rates [1/h] (physical included) of the selected function.
+
+        A(t) = Σ aᵢ e^{−rᵢ t}; an uptake phase is a term with a negative amplitude. *params*
+        replaces the fitted parameter values (e.g. a draw from the covariance).
+        """
+        return _terms(self.model, self.params if params is None else params, self.decay_constant_per_h)
+
     def curve(self, t: npt.ArrayLike) -> np.ndarray:
         """The selected function at times *t* [h] → activity [MBq]."""
         a, r = _terms(self.model, self.params, self.decay_constant_per_h)

@@ -31,7 +31,7 @@ def curve_band(fit: Any, t: np.ndarray, *, level: float = 0.95, n: int = 400, se
     with a negative rate (outside the model's domain) are discarded. Returns None when the fit
     has no covariance (no honest band can be drawn).
     """
-    from ..fit.exponentials import _terms, exp_sum
+    from ..fit.exponentials import exp_sum
 
     cov = getattr(fit, "covariance", None)
     if cov is None or not fit.success:
@@ -45,7 +45,7 @@ def curve_band(fit: Any, t: np.ndarray, *, level: float = 0.95, n: int = 400, se
         p = dict(zip(names, row))
         if any(p[k] < 0 for k in names if k.startswith("k")):
             continue
-        a, r = _terms(fit.model, p, fit.decay_constant_per_h)
+        a, r = fit.terms(p)
         curves.append(exp_sum(t, a, r))
     if len(curves) < 20:
         return None

@@ -30,7 +30,8 @@ __all__ = ["NOTEBOOKS", "notebook_path", "demo_trial", "report_name", "run_repor
            "run_batch", "print_pdf", "ReportExistsError", "ChromiumNotFoundError"]
 
 NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
-NOTEBOOKS = ("trial_report",)
+#: notebook -> whether it reports per patient (else only for the whole trial)
+NOTEBOOKS = {"trial_report": True, "virtual_trial": False}
 DEMO_TRIAL = "lu177-dotatate-demo"
 
 
@@ -57,7 +58,7 @@ def _ipc_kernel_manager() -> type:
 def notebook_path(name: str) -> Path:
     """Path of a shipped notebook (``"trial_report"``, ...)."""
     if name not in NOTEBOOKS:
-        raise UnknownNameError("notebook", name, NOTEBOOKS, "pkdose.report")
+        raise UnknownNameError("notebook", name, tuple(NOTEBOOKS), "pkdose.report")
     return NOTEBOOK_DIR / f"{name}.ipynb"
 
 
@@ -83,10 +84,10 @@ def demo_trial() -> Path:
                             "or set PKDOSE_TRIAL_DATA to the folder that holds it")
 
 
-def report_name(trial_id: str, patient: str | None) -> str:
-    """File stem of a report: ``<trial>_<patient>`` or ``<trial>_trial``."""
+def report_name(trial_id: str, patient: str | None, notebook: str = "trial_report") -> str:
+    """File stem of a report: ``<trial>_<patient>``, ``<trial>_trial`` or ``<trial>_<notebook>``."""
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in (patient or "trial"))
-    return f"{trial_id}_{safe}"
+    return f"{trial_id}_{safe}" if notebook == "trial_report" else f"{trial_id}_{notebook}"
 
 
 def _find_chromium() -> str:
@@ -158,30 +159,36 @@ def run_report(trial_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
     from .render import render_html
 
     trial_dir = Path(trial_dir).resolve()
+    path = notebook_path(notebook)
     trial = read_trial(trial_dir)                  # every violation before any kernel starts
     if patient is not None:
+        if not NOTEBOOKS[notebook]:
+            raise PkdoseError(f"notebook {notebook!r} reports the whole trial: patient must be None, got {patient!r}")
         trial.patient(patient)
     out = Path(out_dir)
-    stem = report_name(trial.id, patient)
+    stem = report_name(trial.id, patient, notebook)
     targets = [out / f"{stem}.html", out / f"{stem}.ipynb"] + ([out / f"{stem}.pdf"] if pdf else [])
     existing = [str(t) for t in targets if t.exists()]
     if existing and not overwrite:
         raise ReportExistsError(f"report output exists: {', '.join(existing)}; pass overwrite=True "
                                 "(CLI: --overwrite) to replace it")
     out.mkdir(parents=True, exist_ok=True)
-    params = {"trial_dir": str(trial_dir), "patient": patient, **(parameters or {})}
+    params: dict[str, Any] = {"trial_dir": str(trial_dir), **(parameters or {})}
+    if NOTEBOOKS[notebook]:
+        params["patient"] = patient
     failed = out / f"{stem}.failed.ipynb"
     with tempfile.TemporaryDirectory(prefix="pkdose-report-") as work:
         executed = Path(work) / f"{stem}.ipynb"
         try:
-            pm.execute_notebook(str(notebook_path(notebook)), str(executed), parameters=params, kernel_name="python3",
+            pm.execute_notebook(str(path), str(executed), parameters=params, kernel_name="python3",
                                 progress_bar=False, log_output=False, cwd=work, execution_timeout=timeout_s,
                                 kernel_manager_class=_ipc_kernel_manager())
         except Exception:
             if executed.exists():
                 shutil.copyfile(executed, failed)
             raise
-        page = render_html(executed, title=f"{trial.id} — {patient or 'trial summary'}")
+        page = render_html(executed, title=f"{trial.id} — {patient or 'trial summary'}" if notebook == "trial_report"
+                           else f"{trial.id} — {notebook.replace('_', ' ')}")
         html_path = out / f"{stem}.html"
         html_path.write_text(page, encoding="utf-8")
         shutil.copyfile(executed, out / f"{stem}.ipynb")
@@ -202,15 +209,18 @@ class ReportJob:
     overwrite: bool = False
     pdf: bool = False
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    notebook: str = "trial_report"
 
     @property
     def label(self) -> str:
+        if self.notebook != "trial_report":
+            return self.notebook.replace("_", " ")
         return self.patient or "trial summary"
 
 
 def _run_job(job: ReportJob) -> str:
     return str(run_report(job.trial_dir, job.out_dir, patient=job.patient, overwrite=job.overwrite, pdf=job.pdf,
-                          parameters=dict(job.parameters)))
+                          parameters=dict(job.parameters), notebook=job.notebook))
 
 
 @dataclass(frozen=True)
@@ -244,7 +254,8 @@ def _executor(jobs: int, scheduler: str | None) -> tuple[cf.Executor, Callable[[
 def run_batch(trial_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
               patients: Sequence[str] | None = None, summary: bool = True, jobs: int | None = None,
               scheduler: str | None = None, overwrite: bool = False, pdf: bool = False,
-              parameters: Mapping[str, Any] | None = None, progress: bool = True) -> BatchResult:
+              parameters: Mapping[str, Any] | None = None, progress: bool = True,
+              notebooks: Sequence[str] = ("trial_report",)) -> BatchResult:
     """Reports for every patient of a trial (or *patients*) and the trial summary, in parallel.
 
     Parameters
@@ -263,6 +274,9 @@ def run_batch(trial_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
         As in :func:`run_report`.
     progress : bool
         Show a progress bar (tqdm) on stderr.
+    notebooks : sequence of str
+        Notebooks to run: per-patient ones (``trial_report``) for each patient and the trial,
+        whole-trial ones (``virtual_trial``) once.
 
     Returns
     -------
@@ -282,13 +296,19 @@ def run_batch(trial_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
     ids = list(patients) if patients is not None else [p.id for p in trial.patients]
     for pid in ids:
         trial.patient(pid)
-    job_list = [ReportJob(str(Path(trial_dir).resolve()), str(out_dir), pid, overwrite, pdf, dict(parameters or {}))
-                for pid in ids]
-    if summary:
-        job_list.append(ReportJob(str(Path(trial_dir).resolve()), str(out_dir), None, overwrite, pdf,
-                                  dict(parameters or {})))
+    for nb in notebooks:
+        notebook_path(nb)
+    root, params = str(Path(trial_dir).resolve()), dict(parameters or {})
+    job_list = []
+    for nb in notebooks:
+        if NOTEBOOKS[nb]:
+            job_list += [ReportJob(root, str(out_dir), pid, overwrite, pdf, params, nb) for pid in ids]
+            if summary:
+                job_list.append(ReportJob(root, str(out_dir), None, overwrite, pdf, params, nb))
+        else:
+            job_list.append(ReportJob(root, str(out_dir), None, overwrite, pdf, {}, nb))
     if not overwrite:                               # refuse up front, not as one failure per patient
-        stems = [report_name(trial.id, j.patient) for j in job_list]
+        stems = [report_name(trial.id, j.patient, j.notebook) for j in job_list]
         existing = [str(Path(out_dir) / f"{st}{ext}") for st in stems for ext in (".html", ".ipynb", ".pdf")
                     if (Path(out_dir) / f"{st}{ext}").exists() and (ext != ".pdf" or pdf)]
         if existing:
