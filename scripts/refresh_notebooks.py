@@ -13,6 +13,7 @@ of each stored notebook is printed against the budget that ``tests/notebooks`` e
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +25,8 @@ import papermill as pm
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "src" / "pkdose" / "notebooks"
 VOLATILE_NB_KEYS = ("papermill", "widgets", "toc-autonumbering")
 VOLATILE_CELL_KEYS = ("papermill", "execution", "collapsed", "scrolled", "ExecuteTime")
+#: a plain-text repr that only names an object's memory address (e.g. a pandas Styler)
+ADDRESS_REPR = re.compile(r"^<[\w.]+ (object )?at 0x[0-9a-f]+>$")
 
 
 def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -35,6 +38,11 @@ def clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for i, cell in enumerate(nb.cells):
         for key in VOLATILE_CELL_KEYS:
             cell.metadata.pop(key, None)
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            text = "".join(data.get("text/plain", ""))
+            if len(data) > 1 and ADDRESS_REPR.match(text.strip()):
+                del data["text/plain"]          # the HTML carries the content; the address changes every run
         cell["id"] = f"cell-{i:02d}"
     return nb
 

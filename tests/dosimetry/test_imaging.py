@@ -99,3 +99,22 @@ def test_unknown_method(mono):
     trial, _ = mono
     with pytest.raises(UnknownNameError):
         trial_doses(trial, {}, method="icrp-133")
+
+
+def test_tumours_use_the_sphere_model(tmp_path):
+    from pkdose.dosimetry.spheres import sphere_s_value
+
+    folder = write(tmp_path / "t")
+    (folder / "trial.toml").write_text((folder / "trial.toml").read_text()
+                                       .replace('regions = ["kidneys", "liver"]', 'regions = ["kidneys", "liver", "tumour_1"]')
+                                       .replace("kidneys = 0.31", "kidneys = 0.31\ntumour_1 = 0.02"))
+    extra = [f"P1,{c},{t},tumour_1,{20 * math.exp(-math.log(2) * t / 90):.10g}" for c in (1, 2)
+             for t in (4.0, 24.0, 96.0, 168.0)]
+    (folder / "measurements.csv").write_text((folder / "measurements.csv").read_text() + "\n".join(extra) + "\n")
+    trial = read_trial(folder)
+    d = trial_doses(trial, fit_trial(trial, n_terms=(1,), uptake=False))
+    row = d.doses.set_index(["cycle", "target"]).loc[(1, "tumour_1")]
+    assert row["s_model"] == "sphere"
+    assert row["s_Gy_per_MBq_h"] == pytest.approx(sphere_s_value("Lu-177", 0.02).value, rel=1e-12)
+    assert d.doses.set_index(["cycle", "target"]).loc[(1, "kidneys"), "s_model"] == "local absorption"
+    assert any("Berger" in s.citation for s in d.sources)

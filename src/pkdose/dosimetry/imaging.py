@@ -6,11 +6,15 @@ The chain a trial report runs: per patient, cycle and region a fitted curve
 parameters the same curve, scaled by S, is the dose-rate curve whose BED is computed
 (:mod:`pkdose.dosimetry.radiobiology`); cycles add.
 
-Method ``"local-absorption"`` (no ICRP 133 files needed) gives each region the self-dose of
+Method ``"local-absorption"`` (no ICRP 133 files needed) gives each organ the self-dose of
 its non-penetrating emissions absorbed where emitted, with the region's measured mass from the
 trial manifest (``organ_mass_kg``; ``whole_body`` uses the body mass): photons and cross-doses
 are **not included**, every table says so, and a region without a mass is listed as not computed,
-with the reason, instead of being given a reference mass silently.
+with the reason, instead of being given a reference mass silently. Tumours (regions named
+``tumour*``, ``tumor*`` or ``lesion*``) get the self-dose of a unit-density sphere of their
+measured mass (:func:`pkdose.dosimetry.spheres.sphere_s_value`: electron escape and photon
+self-absorption included, cross-dose not), as is usual for lesion dosimetry; the ``s_model``
+column says which model each row used.
 
 Uncertainties: the dose SD is S times the TIA SD of the fit (mass uncertainty not included);
 the BED SD is the first-order propagation dBED/dD · SD(D) = (1 + 2 G D/(α/β)) · SD(D) at fixed G.
@@ -37,6 +41,7 @@ import pandas as pd
 from ..errors import DoseError, UnknownNameError
 from ..provenance import Source
 from .radiobiology import KIDNEY, LQParameters, bed
+from .spheres import sphere_s_value
 from .svalues import local_absorption_s_value
 
 __all__ = ["METHODS", "BEDLimit", "KIDNEY_BED_LIMITS", "TrialDoses", "trial_doses"]
@@ -45,6 +50,13 @@ METHODS = ("local-absorption",)
 
 #: Region name that is dosed with the body mass (``body_mass_kg`` of the manifest).
 WHOLE_BODY = "whole_body"
+#: Region-name prefixes that mark tumours (sphere model).
+TUMOUR_PREFIXES = ("tumour", "tumor", "lesion")
+
+
+def is_tumour(region: str) -> bool:
+    """Whether *region* names a tumour (prefix ``tumour``, ``tumor`` or ``lesion``)."""
+    return region.lower().startswith(TUMOUR_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -67,7 +79,8 @@ KIDNEY_BED_LIMITS = (BEDLimit("kidneys", 40.0, "no risk factors", _BODEI),
                      BEDLimit("kidneys", 28.0, "with risk factors (hypertension, diabetes)", _BODEI))
 
 _LOCAL_LABEL = ("local absorption: self-dose of non-penetrating emissions (ICRP 107) absorbed in the region's "
-                "measured mass; photons and cross-doses NOT included")
+                "measured mass; photons and cross-doses NOT included. Tumours: self-dose of a unit-density sphere "
+                "of the measured mass (electrons and photons), cross-dose NOT included")
 
 
 @dataclass(frozen=True)
@@ -85,7 +98,7 @@ class TrialDoses:
         ``tia_per_activity_h`` (Ã/A₀, the "residence time"), ``model`` (selected function),
         ``extrapolated_fraction``, ``fit_ok``.
     doses : pandas.DataFrame
-        One row per (patient, cycle, target): ``mass_kg``, ``s_Gy_per_MBq_h``, ``absorbed_Gy``,
+        One row per (patient, cycle, target): ``mass_kg``, ``s_model``, ``s_Gy_per_MBq_h``, ``absorbed_Gy``,
         ``absorbed_sd_Gy``, ``Gy_per_GBq``, and, for tissues with LQ parameters, ``bed_Gy`` and
         ``bed_sd_Gy`` (NaN elsewhere).
     cumulative : pandas.DataFrame
@@ -170,7 +183,8 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
     lq = dict({"kidneys": KIDNEY} if lq is None else lq)
     admin = {(a.patient, a.cycle): a.activity_MBq for a in trial.administrations}
     patients = {p.id: p for p in trial.patients}
-    s_cache: dict[tuple[str, float], float] = {}
+    s_cache: dict[tuple[str, float, bool], float] = {}
+    sphere_sources: list[Source] = []
     tia_rows, dose_rows, missing = [], [], {}
     for (pid, cycle, region), fit in sorted(fits.items()):
         if (pid, cycle) not in admin:
@@ -191,12 +205,19 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
         if not fit.success:
             missing[(pid, region)] = f"cycle {cycle}: no eligible curve fit ({fit.model})"
             continue
-        key = (trial.nuclide, float(mass))
+        tumour = is_tumour(region)
+        key = (trial.nuclide, float(mass), tumour)
         if key not in s_cache:
-            s_cache[key] = local_absorption_s_value(trial.nuclide, float(mass)).value
+            if tumour:
+                sphere = sphere_s_value(trial.nuclide, float(mass))
+                sphere_sources.extend(sphere.sources_cited)
+                s_cache[key] = sphere.value
+            else:
+                s_cache[key] = local_absorption_s_value(trial.nuclide, float(mass)).value
         s = s_cache[key]
         d, sd = s * fit.tia_MBq_h, s * fit.tia_sd_MBq_h
-        row = {"patient": pid, "cycle": cycle, "target": region, "mass_kg": float(mass), "s_Gy_per_MBq_h": s,
+        row = {"patient": pid, "cycle": cycle, "target": region, "mass_kg": float(mass),
+               "s_model": "sphere" if tumour else "local absorption", "s_Gy_per_MBq_h": s,
                "absorbed_Gy": d, "absorbed_sd_Gy": sd, "Gy_per_GBq": d / (a0 / 1000.0),
                "bed_Gy": np.nan, "bed_sd_Gy": np.nan}
         if region in lq:
@@ -210,7 +231,7 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
     tia = pd.DataFrame(tia_rows, columns=["patient", "cycle", "region", "administered_MBq", "tia_MBq_h",
                                           "tia_sd_MBq_h", "tia_per_activity_h", "model",
                                           "extrapolated_fraction", "fit_ok"])
-    doses = pd.DataFrame(dose_rows, columns=["patient", "cycle", "target", "mass_kg", "s_Gy_per_MBq_h",
+    doses = pd.DataFrame(dose_rows, columns=["patient", "cycle", "target", "mass_kg", "s_model", "s_Gy_per_MBq_h",
                                              "absorbed_Gy", "absorbed_sd_Gy", "Gy_per_GBq", "bed_Gy",
                                              "bed_sd_Gy"])
     cum_rows = []
@@ -231,5 +252,6 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
     sources = (Source("ICRP Publication 107: Nuclear decay data for dosimetric calculations (2008)",
                       note="emissions per decay; non-penetrating energy for the local-absorption S"),
                *{t.source for t in lq.values()}, *{b.source for b in bed_limits})
+    sources = (*sources, *sphere_sources)
     return TrialDoses(method, _LOCAL_LABEL, tia, doses, cumulative, not_computed, lq, tuple(bed_limits),
                       tuple(dict.fromkeys(sources)))

@@ -45,7 +45,7 @@ from pkdose.data import read_trial
 from pkdose.dosimetry.imaging import trial_doses
 from pkdose.fit import fit_trial
 from pkdose.report import (bed_figure, check_text, demo_trial, dose_figure, dose_per_activity_figure,
-                           input_files, package_versions, parameter_table, rounded, source_table, tac_figure)
+                           input_files, package_versions, parameter_table, source_table, table, tac_figure)
 
 PARAMETERS = {"trial_dir": trial_dir, "patient": patient, "method": method, "band_level": band_level}
 trial_path = Path(trial_dir) if trial_dir else demo_trial()
@@ -78,8 +78,8 @@ admins = pd.DataFrame([{"patient": a.patient, "cycle": a.cycle, "activity [MBq]"
                         "start": a.start} for a in trial.administrations if a.patient in {p.id for p in patients}])
 subjects = pd.DataFrame([{"patient": p.id, "sex": p.sex, "body mass [kg]": p.body_mass_kg,
                           **{f"{k} mass [kg]": v for k, v in p.organ_mass_kg.items()}} for p in patients])
-display(Markdown("**Patients** (masses from the trial manifest)"), subjects.style.hide(axis="index"))
-display(Markdown("**Administrations**"), admins.style.hide(axis="index"))
+display(Markdown("**Patients** (masses from the trial manifest)"), table(subjects))
+display(Markdown("**Administrations**"), table(admins))
 display(Markdown("**Measurements per patient and region** (all cycles)"), overview)
 
 # %% [markdown]
@@ -105,7 +105,7 @@ for region in trial.regions:
     tac_figure(curves, title=title, level=band_level).show()
 
 # %% [markdown]
-# **Model selection.** AICc of every candidate per curve (lower is better; `inf` marks a
+# **Model selection.** AICc of every candidate per curve (lower is better; – marks a
 # candidate that is not eligible), the selected function and the share of the TIA that lies after
 # the last measurement (extrapolated).
 
@@ -118,7 +118,7 @@ for (p_, c, r), f in sorted(fits.items()):
     rows.append(row)
 aicc = pd.DataFrame(rows)
 if patient:
-    display(rounded(aicc).style.hide(axis="index"))
+    display(table(aicc))
 else:
     display(Markdown("Selected function per region (number of curves):"),
             aicc.groupby(["region", "selected"]).size().unstack("selected", fill_value=0))
@@ -133,9 +133,9 @@ else:
 tia = doses.tia.rename(columns={"tia_MBq_h": "TIA [MBq·h]", "tia_sd_MBq_h": "SD [MBq·h]",
                                 "tia_per_activity_h": "TIA/A0 [h]", "administered_MBq": "A0 [MBq]"})
 if patient:
-    display(rounded(tia.drop(columns=["fit_ok"])).style.hide(axis="index"))
+    display(table(tia.drop(columns=["fit_ok"])))
 else:
-    display(rounded(tia.groupby("region")["TIA/A0 [h]"].describe()[["count", "mean", "std", "min", "max"]]))
+    display(table(tia.groupby("region")["TIA/A0 [h]"].describe()[["count", "mean", "std", "min", "max"]], index=True))
 
 # %% [markdown]
 # ## Absorbed doses
@@ -144,9 +144,9 @@ else:
 display(HTML(f'<p class="pkdose-banner"><strong>Method:</strong> {escape(doses.label)}.</p>'))
 if patient:
     dose_figure(doses.doses, title=f"{patient}: absorbed dose per cycle").show()
-    display(rounded(doses.doses.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy": "SD [Gy]",
+    display(table(doses.doses.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy": "SD [Gy]",
                                                 "s_Gy_per_MBq_h": "S [Gy/(MBq·h)]", "bed_Gy": "BED [Gy]",
-                                                "bed_sd_Gy": "BED SD [Gy]"})).style.hide(axis="index"))
+                                                "bed_sd_Gy": "BED SD [Gy]"})))
 else:
     dose_per_activity_figure(doses.doses, title="Absorbed dose per administered activity, all patients and cycles").show()
 
@@ -159,7 +159,7 @@ else:
 
 # %%
 bed_figure(doses.cumulative, doses.bed_limits).show()
-display(rounded(doses.exceeding()).style.hide(axis="index"))
+display(table(doses.exceeding()))
 
 # %% [markdown]
 # ## Dose table
@@ -167,11 +167,11 @@ display(rounded(doses.exceeding()).style.hide(axis="index"))
 # Cumulative over all cycles, per patient and target (copy-ready).
 
 # %%
-table = doses.cumulative.copy()
-table["Gy/GBq"] = table["absorbed_Gy"] / table["administered_GBq"]
-table = table.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy": "SD [Gy]", "bed_Gy": "BED [Gy]",
-                              "bed_sd_Gy": "BED SD [Gy]", "administered_GBq": "A [GBq]"})
-display(rounded(table).style.hide(axis="index"))
+dose_table = doses.cumulative.copy()
+dose_table["Gy/GBq"] = dose_table["absorbed_Gy"] / dose_table["administered_GBq"]
+dose_table = dose_table.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy": "SD [Gy]", "bed_Gy": "BED [Gy]",
+                                        "bed_sd_Gy": "BED SD [Gy]", "administered_GBq": "A [GBq]"})
+display(table(dose_table))
 
 # %% tags=["nbval-check-output"]
 # Checked by the test suite (nbval): the numbers that matter, as rounded text.
@@ -191,7 +191,7 @@ missing = [{"quantity": "cross-doses and photon self-dose",
             "reason": "needs absorbed doses to all ICRP 103 tissues (ICRP 133 specific absorbed fractions)"}]
 missing += [{"quantity": f"dose to {r['region']} ({r['patient']})", "reason": r["reason"]}
             for _, r in doses.not_computed.iterrows()]
-display(pd.DataFrame(missing).style.hide(axis="index"))
+display(table(pd.DataFrame(missing)))
 
 # %% [markdown]
 # ## Provenance
@@ -201,9 +201,8 @@ display(pd.DataFrame(missing).style.hide(axis="index"))
 
 # %%
 display(Markdown("**Input files**"),
-        input_files([trial_path / "trial.toml", trial_path / "measurements.csv"], relative_to=trial_path)
-        .style.hide(axis="index"))
+        table(input_files([trial_path / "trial.toml", trial_path / "measurements.csv"], relative_to=trial_path)))
 display(Markdown("**Parameters**"),
-        parameter_table({**PARAMETERS, "trial_dir": trial_path.name}).style.hide(axis="index"))
-display(Markdown("**Software**"), package_versions().style.hide(axis="index"))
-display(Markdown("**Sources**"), source_table(doses.sources).style.hide(axis="index"))
+        table(parameter_table({**PARAMETERS, "trial_dir": trial_path.name})))
+display(Markdown("**Software**"), table(package_versions()))
+display(Markdown("**Sources**"), table(source_table(doses.sources)))

@@ -51,7 +51,7 @@ from pkdose.dosimetry.imaging import KIDNEY_BED_LIMITS
 from pkdose.dosimetry.radiobiology import KIDNEY
 from pkdose.dosimetry.virtual import masses_from_trial, virtual_trial
 from pkdose.fit.population import two_stage_population
-from pkdose.report import check_text, demo_trial, input_files, package_versions, parameter_table, rounded, source_table
+from pkdose.report import check_text, demo_trial, input_files, package_versions, parameter_table, source_table, table
 
 PARAMETERS = {"trial_dir": trial_dir, "n_patients": n_patients, "n_cycles": n_cycles,
               "activity_GBq": activity_GBq, "seed": seed}
@@ -75,14 +75,14 @@ pop_table = pd.DataFrame([{"parameter": name, "median": population.median(name),
                            "CV between patients": population.cv_between(name),
                            "SD of ln, within patient": float(np.sqrt(population.sigma[i, i]))}
                           for i, name in enumerate(population.parameters)])
-display(rounded(pop_table).style.hide(axis="index"))
+display(table(pop_table))
 if population.projected:
     display(Markdown("*The moment-corrected between-patient covariance was not positive semidefinite and was "
                      "projected to the nearest one (few patients): the between-patient spread is uncertain.*"))
 mass_table = pd.DataFrame([{"region": r, "median mass [kg]": masses.median_kg[r], "CV": masses.cv[r],
                             "patients": masses.n[r]} for r in organs])
 display(Markdown("**Organ masses** (log-normal from the trial's measured masses)"),
-        rounded(mass_table).style.hide(axis="index"))
+        table(mass_table))
 
 # %% [markdown]
 # ## Cumulative absorbed doses
@@ -98,7 +98,7 @@ fig.update_layout(title=f"Cumulative absorbed dose, {n_cycles} × {activity_GBq:
                   yaxis_title="absorbed dose [Gy]", yaxis_type="log", template="plotly_white", height=450,
                   showlegend=False)
 fig.show()
-display(rounded(vt.percentiles(quantity="absorbed_Gy")))
+display(table(vt.percentiles(quantity="absorbed_Gy"), index=True))
 
 # %% [markdown]
 # ## Kidney BED against published limits
@@ -115,7 +115,7 @@ fig.show()
 exceed = pd.DataFrame([{"limit": f"{lim.bed_Gy:g} Gy ({lim.condition})",
                         "fraction exceeding": vt.fraction_exceeding("kidneys", lim.bed_Gy)}
                        for lim in KIDNEY_BED_LIMITS])
-display(rounded(exceed).style.hide(axis="index"))
+display(table(exceed))
 
 # %% [markdown]
 # ## What if: number of cycles
@@ -149,10 +149,8 @@ print(check_text(what_if))
 display(Markdown(f"**Assumptions:** {escape(vt.assumptions)}. Population by the standard two-stage method "
                  "(Steimer et al. 1984), not a nonlinear mixed-effects fit."))
 display(Markdown("**Input files**"),
-        input_files([trial_path / "trial.toml", trial_path / "measurements.csv"], relative_to=trial_path)
-        .style.hide(axis="index"))
+        table(input_files([trial_path / "trial.toml", trial_path / "measurements.csv"], relative_to=trial_path)))
 display(Markdown("**Parameters**"),
-        parameter_table({**PARAMETERS, "trial_dir": trial_path.name}).style.hide(axis="index"))
-display(Markdown("**Software**"), package_versions().style.hide(axis="index"))
-display(Markdown("**Sources**"), source_table([KIDNEY.source, *(lim.source for lim in KIDNEY_BED_LIMITS)])
-        .style.hide(axis="index"))
+        table(parameter_table({**PARAMETERS, "trial_dir": trial_path.name})))
+display(Markdown("**Software**"), table(package_versions()))
+display(Markdown("**Sources**"), table(source_table([KIDNEY.source, *(lim.source for lim in KIDNEY_BED_LIMITS)])))

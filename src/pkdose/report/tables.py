@@ -7,11 +7,13 @@ dose off by more than the rounding) fails the comparison while platform noise do
 
 from __future__ import annotations
 
+import hashlib
 import math
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["sig", "rounded", "check_text"]
+__all__ = ["sig", "rounded", "check_text", "table"]
 
 
 def sig(x: float, digits: int = 3, missing: str = "nan") -> str:
@@ -39,3 +41,15 @@ def rounded(df: pd.DataFrame, digits: int = 3, missing: str = "–") -> pd.DataF
 def check_text(df: pd.DataFrame, digits: int = 3) -> str:
     """Fixed-width text of :func:`rounded` (no index), for ``print`` in a checked cell."""
     return rounded(df, digits).to_string(index=False)
+
+
+def table(df: pd.DataFrame, digits: int = 3, *, index: bool = False) -> Any:
+    """A display table: floats to *digits* significant figures, index hidden, and a stable HTML id.
+
+    pandas gives every styled table a random id, which would make a stored notebook change on
+    every run; the id here is derived from the table's content instead.
+    """
+    uid = hashlib.sha256(df.to_json(default_handler=str).encode()).hexdigest()[:10]
+    floats = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+    style = df.style.set_uuid(uid).format({c: (lambda v: sig(v, digits, "–")) for c in floats})
+    return style if index else style.hide(axis="index")
