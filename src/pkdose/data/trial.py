@@ -10,10 +10,40 @@ A trial folder holds
     ``start`` date-time).
 ``measurements.csv``
     One row per measurement with the unit in every quantitative header: ``patient``, ``cycle``,
-    ``time [h]`` (after that cycle's administration; any time unit), ``region``, and the activity as
-    ``activity [MBq]`` (any activity unit) or ``percent_ia [%]`` (percent of the administered
-    activity of that cycle); optional ``uncertainty [MBq]`` (one standard deviation, same kind as
-    the activity column).
+    ``time [h]`` (after that cycle's administration; any time unit), ``region``, and one or more
+    *quantity columns*. Every row fills exactly one quantity column (two filled on one row is an
+    error, so is none); the unit is in the header, so one column cannot mix units.
+
+Quantity columns and what they become (``TimeActivityCurve.quantity``, canonical unit):
+
+=============================  ======================  =========================================
+column                         quantity                meaning
+=============================  ======================  =========================================
+``activity [MBq]``             activity, MBq           activity in the region (any activity unit)
+``percent_ia [%]``             activity, MBq           % of that cycle's administered activity
+``counts [cps]``               activity, MBq           count rate (``cps``, ``cpm``) / ``calibration``;
+                                                       or ``counts [counts]`` (total) / ``duration``
+``concentration [kBq/mL]``     concentration, MBq/L    body-fluid sample; regions ``blood``,
+                                                       ``plasma``, ``serum`` only
+``cumulative_percent_ia [%]``  cumulative_excreted,    % of that cycle's administered activity
+                               MBq                     excreted up to the time; regions ``urine``,
+                                                       ``faeces`` only
+``cumulative_activity [MBq]``  cumulative_excreted,    the same as an activity
+                               MBq
+=============================  ======================  =========================================
+
+Counts need ``calibration [cps/MBq]`` (any count rate per activity unit, e.g. ``cpm/kBq``) on every
+counts row, and total counts also ``duration [s]`` (acquisition time, any time unit); these two
+columns must be empty on other rows. Excreta regions (``urine``, ``faeces``) accept only the
+cumulative columns, and the cumulative columns only those regions; concentrations only fluid
+regions. Whether values are decay-corrected is a property of the trial (say so in its README or
+description); the reader does not correct anything.
+
+Optional uncertainty (one standard deviation), at most one per row: ``uncertainty [unit]`` with
+``%`` (percentage points of the administered activity, for ``percent_ia`` and
+``cumulative_percent_ia`` rows), an activity unit (activity rows) or a concentration unit
+(concentration rows); or ``relative_uncertainty [%]`` (percent of the measured value, any row).
+Any other column name is an error.
 
 :func:`read_trial` checks every rule, collects every violation with file, row, field, expected
 and got, and raises one :class:`~pkdose.errors.InputDataError` listing them all; nothing is
@@ -35,9 +65,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputDataError, UnknownNameError, Violation
-from ..units import to_internal
+from ..units import CANONICAL, to_internal
 
-__all__ = ["Trial", "Patient", "Administration", "TimeActivityCurve", "read_trial", "MANIFEST", "MEASUREMENTS"]
+__all__ = ["Trial", "Patient", "Administration", "TimeActivityCurve", "read_trial", "MANIFEST", "MEASUREMENTS",
+           "QUANTITY_COLUMNS", "QUANTITY_UNITS", "FLUID_REGIONS", "EXCRETA_REGIONS"]
 
 MANIFEST = "trial.toml"
 MEASUREMENTS = "measurements.csv"
@@ -48,6 +79,29 @@ _SEXES = ("male", "female")
 _TRIAL_KEYS = ("id", "radiopharmaceutical", "nuclide", "regions", "simulated", "description", "generator")
 _PATIENT_KEYS = ("id", "sex", "body_mass_kg", "organ_mass_kg")
 _ADMIN_KEYS = ("patient", "cycle", "activity_MBq", "start")
+#: Quantity columns: CSV column -> (quantity on the curve, how the header's unit is read).
+#: ``"pct"``: percent of the cycle's administered activity; ``"counts"``: see :data:`_COUNT_RATE`.
+QUANTITY_COLUMNS: dict[str, tuple[str, str]] = {
+    "activity": ("activity", "activity"),
+    "percent_ia": ("activity", "pct"),
+    "counts": ("activity", "counts"),
+    "concentration": ("concentration", "concentration"),
+    "cumulative_activity": ("cumulative_excreted", "activity"),
+    "cumulative_percent_ia": ("cumulative_excreted", "pct"),
+}
+#: Canonical unit of each quantity (values and ``sigma`` are stored in it).
+QUANTITY_UNITS = {"activity": "MBq", "concentration": "MBq/L", "cumulative_excreted": "MBq"}
+#: Regions where an activity concentration is measured (samples of a body fluid).
+FLUID_REGIONS = ("blood", "plasma", "serum")
+#: Regions of excreta: only cumulative quantities are accepted there (and only there).
+EXCRETA_REGIONS = ("urine", "faeces")
+_OTHER_COLUMNS = ("patient", "cycle", "time", "region", "uncertainty", "relative_uncertainty",
+                  "calibration", "duration")
+_PCT = ("%", "percent")
+#: Count-rate units -> counts per second per unit; total-count units need ``duration``.
+_COUNT_RATE = {"cps": 1.0, "counts/s": 1.0, "cts/s": 1.0, "1/s": 1.0,
+               "cpm": 1.0 / 60.0, "counts/min": 1.0 / 60.0, "cts/min": 1.0 / 60.0}
+_COUNT_TOTAL = ("counts", "count", "cts")
 
 
 def _unknown_keys(f: str, where: str, table: Any, allowed: tuple[str, ...], v: list[Violation]) -> None:
@@ -82,7 +136,7 @@ class Administration:
 
 @dataclass(frozen=True)
 class TimeActivityCurve:
-    """Measurements of one region of one patient in one cycle.
+    """Measurements of one quantity in one region of one patient in one cycle.
 
     Attributes
     ----------
@@ -91,11 +145,16 @@ class TimeActivityCurve:
     times_h : ndarray
         Times after the cycle's administration [h], increasing.
     activity_MBq : ndarray
-        Activity [MBq].
+        The measured values in the canonical unit of ``quantity`` (see ``unit``): activity [MBq]
+        for ``"activity"`` (the default; from ``activity``, ``percent_ia`` or ``counts`` columns),
+        activity concentration [MBq/L] for ``"concentration"``, cumulative excreted activity [MBq]
+        for ``"cumulative_excreted"``. The name is kept from the activity-only format.
     sigma_MBq : ndarray or None
-        One standard deviation per measurement [MBq], when given.
+        One standard deviation per measurement, same unit as ``activity_MBq``, when given.
     rows : tuple of int
         Row numbers in ``measurements.csv`` (header = row 1), for traceability.
+    quantity : {"activity", "concentration", "cumulative_excreted"}
+        What was measured; only ``"activity"`` curves are fitted by :func:`pkdose.fit.fit_trial`.
     """
 
     patient: str
@@ -105,14 +164,22 @@ class TimeActivityCurve:
     activity_MBq: np.ndarray
     sigma_MBq: np.ndarray | None
     rows: tuple[int, ...]
+    quantity: str = "activity"
+
+    @property
+    def unit(self) -> str:
+        """Canonical unit of ``activity_MBq`` and ``sigma_MBq`` for this ``quantity``."""
+        return QUANTITY_UNITS[self.quantity]
 
 
 @dataclass(frozen=True)
 class Trial:
     """A validated trial (frozen): manifest facts and the measurements in canonical units.
 
-    ``measurements`` has columns patient, cycle, time_h, region, activity_MBq, sigma_MBq (NaN when
-    not given) and row (the CSV row it came from).
+    ``measurements`` has columns patient, cycle, time_h, region, activity_MBq (the value in the
+    canonical unit of its quantity: MBq, or MBq/L for concentrations), sigma_MBq (NaN when not
+    given), row (the CSV row it came from) and quantity (``"activity"``, ``"concentration"`` or
+    ``"cumulative_excreted"``).
     """
 
     id: str
@@ -132,25 +199,64 @@ class Trial:
             raise UnknownNameError("patient", pid, ids, f"trial {self.id}")
         return self.patients[ids.index(pid)]
 
-    def tac(self, patient: str, cycle: int, region: str) -> TimeActivityCurve:
-        """The time-activity curve of one region of one patient in one cycle."""
+    def tac(self, patient: str, cycle: int, region: str, quantity: str | None = None) -> TimeActivityCurve:
+        """The curve of one region of one patient in one cycle.
+
+        Parameters
+        ----------
+        patient, region : str
+        cycle : int
+        quantity : {"activity", "concentration", "cumulative_excreted"} or None
+            None: the one quantity measured there (an error if the region has several).
+
+        Raises
+        ------
+        UnknownNameError
+            Unknown patient, region or quantity, or nothing measured for that combination.
+        """
         self.patient(patient)
         if region not in self.regions:
             raise UnknownNameError("region", region, self.regions, f"trial {self.id}")
+        if quantity is not None and quantity not in QUANTITY_UNITS:
+            raise UnknownNameError("quantity", quantity, QUANTITY_UNITS, f"trial {self.id}")
         m = self.measurements
-        sel = m[(m["patient"] == patient) & (m["cycle"] == cycle) & (m["region"] == region)].sort_values("time_h")
+        sel = m[(m["patient"] == patient) & (m["cycle"] == cycle) & (m["region"] == region)]
+        measured = sorted(set(sel["quantity"]))
+        if quantity is None and len(measured) > 1:
+            raise UnknownNameError("quantity (several measured here; pass quantity=)", "None", measured,
+                                   f"trial {self.id}, {patient}/{cycle}/{region}")
+        if quantity is not None:
+            sel = sel[sel["quantity"] == quantity]
+        sel = sel.sort_values("time_h")
         if sel.empty:
-            raise UnknownNameError("measured (patient, cycle, region)", f"{patient}/{cycle}/{region}",
-                                   sorted({f"{p}/{c}/{r}" for p, c, r in zip(m["patient"], m["cycle"], m["region"])}),
+            raise UnknownNameError("measured (patient, cycle, region, quantity)",
+                                   f"{patient}/{cycle}/{region}/{quantity or 'any'}",
+                                   sorted({f"{p}/{c}/{r}/{q}" for p, c, r, q in
+                                           zip(m["patient"], m["cycle"], m["region"], m["quantity"])}),
                                    f"trial {self.id}")
-        sig = sel["sigma_MBq"].to_numpy()
-        return TimeActivityCurve(patient, int(cycle), region, sel["time_h"].to_numpy(), sel["activity_MBq"].to_numpy(),
-                                 None if np.all(np.isnan(sig)) else sig, tuple(int(r) for r in sel["row"]))
+        sig = sel["sigma_MBq"].to_numpy(dtype=float)
+        return TimeActivityCurve(patient, int(cycle), region, sel["time_h"].to_numpy(dtype=float),
+                                 sel["activity_MBq"].to_numpy(dtype=float),
+                                 None if np.all(np.isnan(sig)) else sig, tuple(int(r) for r in sel["row"]),
+                                 str(sel["quantity"].iloc[0]))
 
-    def curves(self) -> list[TimeActivityCurve]:
-        """Every measured (patient, cycle, region) curve."""
-        keys = self.measurements[["patient", "cycle", "region"]].drop_duplicates().itertuples(index=False)
-        return [self.tac(p, int(c), r) for p, c, r in keys]
+    def curves(self, quantity: str | None = "activity") -> list[TimeActivityCurve]:
+        """Every measured (patient, cycle, region) curve of one quantity.
+
+        Parameters
+        ----------
+        quantity : {"activity", "concentration", "cumulative_excreted"} or None, default "activity"
+            The default returns only activity curves (MBq), which is what
+            :func:`pkdose.fit.fit_trial` fits; blood concentrations and cumulative excretion are
+            left out unless asked for. None: every curve of every quantity.
+        """
+        if quantity is not None and quantity not in QUANTITY_UNITS:
+            raise UnknownNameError("quantity", quantity, QUANTITY_UNITS, f"trial {self.id}")
+        m = self.measurements
+        if quantity is not None:
+            m = m[m["quantity"] == quantity]
+        keys = m[["patient", "cycle", "region", "quantity"]].drop_duplicates().itertuples(index=False)
+        return [self.tac(p, int(c), r, q) for p, c, r, q in keys]
 
 
 def _manifest(path: Path, v: list[Violation]) -> dict[str, Any]:
@@ -243,10 +349,25 @@ def _administrations(doc: dict, f: str, pids: set[str], v: list[Violation]) -> t
     return tuple(out)
 
 
+def _calibration_factor(unit: str | None) -> float | None:
+    """cps/MBq per unit of a calibration header such as ``cps/MBq``, ``cpm/kBq`` (None: not one)."""
+    if not unit:
+        return None
+    for rate, per_s in _COUNT_RATE.items():
+        if unit.startswith(rate + "/") and rate != "1/s":
+            try:
+                mbq = float(to_internal(f"1 {unit[len(rate) + 1:]}", "activity", "calibration"))
+            except Exception:
+                return None
+            return per_s / mbq
+    return None
+
+
 def _measurements(path: Path, regions: set[str], pids: set[str], admin: dict[tuple[str, int], float],
                   v: list[Violation]) -> pd.DataFrame:
     f = str(path)
-    empty = pd.DataFrame(columns=["patient", "cycle", "time_h", "region", "activity_MBq", "sigma_MBq", "row"])
+    empty = pd.DataFrame(columns=["patient", "cycle", "time_h", "region", "activity_MBq", "sigma_MBq", "row",
+                                  "quantity"])
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             rows = list(csv.reader(fh))
@@ -256,6 +377,8 @@ def _measurements(path: Path, regions: set[str], pids: set[str], admin: dict[tup
     if not rows:
         v.append(Violation(f, 1, "header", "a header row", "empty file"))
         return empty
+    header_ok = len(v)
+    known = (*_OTHER_COLUMNS, *QUANTITY_COLUMNS)
     cols: dict[str, tuple[int, str | None]] = {}
     for j, h in enumerate(rows[0]):
         m = _HEADER.match(h)
@@ -263,26 +386,74 @@ def _measurements(path: Path, regions: set[str], pids: set[str], admin: dict[tup
             v.append(Violation(f, 1, f"column {j + 1}", "'name' or 'name [unit]'", h))
             continue
         name, unit = m.group(1).lower(), m.group(2)
+        if name not in known:                       # an unknown column is a typo, not data to ignore
+            close = UnknownNameError("column", name, known).suggestions
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            v.append(Violation(f, 1, f"column {j + 1}", f"one of {list(known)}{hint}", h))
+            continue
         if name in cols:
             v.append(Violation(f, 1, name, "each column once", h))
         cols[name] = (j, unit.strip() if unit else None)
+
+    def header(name: str) -> str:
+        return rows[0][cols[name][0]]
+
     for name in ("patient", "cycle", "time", "region"):
         if name not in cols:
             v.append(Violation(f, 1, name, f"a column '{name}'" + (" [unit]" if name == "time" else ""), "missing"))
-    kinds = [k for k in ("activity", "percent_ia") if k in cols]
-    if len(kinds) != 1:
-        v.append(Violation(f, 1, "activity", "exactly one of 'activity [MBq]' or 'percent_ia [%]'",
-                           kinds or "neither"))
-    for name, expect in (("time", "time"), ("activity", "activity"), ("uncertainty", None)):
-        if name in cols and cols[name][1] is None:
-            v.append(Violation(f, 1, name, f"a unit in the header, e.g. '{name} [{'h' if name == 'time' else 'MBq'}]'",
-                               rows[0][cols[name][0]]))
-    if "percent_ia" in cols and cols["percent_ia"][1] not in ("%", "percent"):
-        v.append(Violation(f, 1, "percent_ia", "'percent_ia [%]'", rows[0][cols["percent_ia"][0]]))
-    if any(x.field in ("patient", "cycle", "time", "region", "activity") and x.row == 1 and x.file == f for x in v):
+    qcols = sorted((c for c in QUANTITY_COLUMNS if c in cols), key=lambda c: cols[c][0])   # CSV order
+    if not qcols:
+        v.append(Violation(f, 1, "activity", "at least one quantity column: 'activity [MBq]', 'percent_ia [%]', "
+                           "'counts [cps]', 'concentration [kBq/mL]', 'cumulative_activity [MBq]' or "
+                           "'cumulative_percent_ia [%]'", "none"))
+    unc_kind: str | None = None
+    for name in (*qcols, "time", "uncertainty", "relative_uncertainty", "calibration", "duration"):
+        if name not in cols:
+            continue
+        unit = cols[name][1]
+        read = QUANTITY_COLUMNS[name][1] if name in QUANTITY_COLUMNS else name
+        example = {"activity": "MBq", "pct": "%", "counts": "cps", "concentration": "kBq/mL", "time": "h",
+                   "uncertainty": "MBq", "relative_uncertainty": "%", "calibration": "cps/MBq",
+                   "duration": "s"}[read]
+        if unit is None:
+            v.append(Violation(f, 1, name, f"a unit in the header, e.g. '{name} [{example}]'", header(name)))
+        elif read in ("pct", "relative_uncertainty") and unit not in _PCT:
+            v.append(Violation(f, 1, name, f"'{name} [%]'", header(name)))
+        elif read == "counts" and unit not in _COUNT_RATE and unit not in _COUNT_TOTAL:
+            v.append(Violation(f, 1, name, f"a count rate {list(_COUNT_RATE)} or total counts {list(_COUNT_TOTAL)}",
+                               header(name)))
+        elif read == "calibration" and _calibration_factor(unit) is None:
+            v.append(Violation(f, 1, name, "a count rate per activity, e.g. 'calibration [cps/MBq]'", header(name)))
+        elif read in ("activity", "concentration", "time", "duration"):
+            kind = "time" if read == "duration" else read
+            try:
+                to_internal(f"1 {unit}", kind, name)
+            except Exception:
+                v.append(Violation(f, 1, name, f"a {kind} unit ({CANONICAL[kind][1]})", header(name)))
+        elif read == "uncertainty":
+            if unit in _PCT:
+                unc_kind = "pct"
+            else:
+                for kind in ("activity", "concentration"):
+                    try:
+                        to_internal(f"1 {unit}", kind, name)
+                        unc_kind = kind
+                        break
+                    except Exception:
+                        pass
+                else:
+                    v.append(Violation(f, 1, name, "'%' (of the administered activity), an activity unit or a "
+                                       "concentration unit", header(name)))
+    counts_total = "counts" in cols and cols["counts"][1] in _COUNT_TOTAL
+    if "counts" in cols and "calibration" not in cols:
+        v.append(Violation(f, 1, "calibration", "a column 'calibration [cps/MBq]' with the 'counts' column", "missing"))
+    if counts_total and "duration" not in cols:
+        v.append(Violation(f, 1, "duration", "a column 'duration [s]' with total 'counts'", "missing"))
+    for name in ("calibration", "duration"):
+        if name in cols and "counts" not in cols:
+            v.append(Violation(f, 1, name, "a 'counts' column that it belongs to", header(name)))
+    if any(x.row == 1 and x.file == f for x in v[header_ok:]):
         return empty
-    kind = kinds[0]
-    unc_kind = "percent_ia" if kind == "percent_ia" else "activity"
     records = []
     seen: dict[tuple, int] = {}
     for i, raw in enumerate(rows[1:], start=2):
@@ -294,7 +465,7 @@ def _measurements(path: Path, regions: set[str], pids: set[str], admin: dict[tup
             continue
 
         def cell(name: str) -> str:
-            return raw[cols[name][0]].strip()
+            return raw[cols[name][0]].strip() if name in cols else ""
 
         pid, region = cell("patient"), cell("region")
         if pid not in pids:
@@ -306,38 +477,113 @@ def _measurements(path: Path, regions: set[str], pids: set[str], admin: dict[tup
         except ValueError:
             v.append(Violation(f, i, "cycle", "a whole number >= 1", cell("cycle")))
             continue
-        if (pid, cyc) not in admin and pid in pids:
+        a_adm = admin.get((pid, cyc))
+        if a_adm is None and pid in pids:
             v.append(Violation(f, i, "cycle", f"a cycle with an administration for {pid}", cyc))
         t = _number(f, i, "time", cell("time"), cols["time"][1], "time", v)
         if t is not None and t < 0:
             v.append(Violation(f, i, "time", "a time >= 0 after the cycle's administration", cell("time")))
-        if kind == "activity":
-            a = _number(f, i, "activity", cell("activity"), cols["activity"][1], "activity", v)
+        filled = [c for c in qcols if cell(c)]
+        if len(qcols) == 1 and not filled:
+            filled = qcols                          # one quantity column: an empty cell is "not a number"
+        if len(filled) != 1:
+            v.append(Violation(f, i, "/".join(filled) if filled else "/".join(qcols),
+                               f"exactly one quantity per row, in one of the columns {qcols}",
+                               ", ".join(f"{c}={cell(c)!r}" for c in filled) if filled else "none"))
+            continue
+        src = filled[0]
+        quantity, read = QUANTITY_COLUMNS[src]
+        if quantity == "concentration" and region not in FLUID_REGIONS:
+            v.append(Violation(f, i, src, f"a concentration only for a body-fluid region {list(FLUID_REGIONS)}",
+                               f"{src} for region {region!r}"))
+        elif quantity == "cumulative_excreted" and region not in EXCRETA_REGIONS:
+            v.append(Violation(f, i, src, f"a cumulative excretion only for an excreta region {list(EXCRETA_REGIONS)}",
+                               f"{src} for region {region!r}"))
+        elif quantity != "cumulative_excreted" and region in EXCRETA_REGIONS:
+            v.append(Violation(f, i, src, "for excreta, 'cumulative_percent_ia [%]' or 'cumulative_activity [MBq]' "
+                               "(fractions of the administered activity excreted up to that time)",
+                               f"{src} for region {region!r}"))
+        if src != "counts":
+            for name in ("calibration", "duration"):
+                if cell(name):
+                    v.append(Violation(f, i, name, "empty on a row without counts", cell(name)))
+        a: float | None
+        if read == "pct":
+            pct = _number(f, i, src, cell(src), None, None, v)
+            a = None if pct is None or a_adm is None else pct / 100.0 * a_adm
+            if pct is not None and pct < 0:
+                v.append(Violation(f, i, src, "a percentage >= 0", cell(src)))
+        elif read == "counts":
+            a = _counts(f, i, cell, cols, counts_total, v)
         else:
-            pct = _number(f, i, "percent_ia", cell("percent_ia"), None, None, v)
-            a = None if pct is None or (pid, cyc) not in admin else pct / 100.0 * admin[(pid, cyc)]
-        if a is not None and a < 0:
-            v.append(Violation(f, i, kind, "an activity >= 0", cell(kind)))
+            a = _number(f, i, src, cell(src), cols[src][1], read, v)
+            if a is not None and a < 0:
+                v.append(Violation(f, i, src, f"{quantity.replace('_', ' ')} >= 0", cell(src)))
         s = float("nan")
-        if "uncertainty" in cols and cell("uncertainty"):
-            unit = cols["uncertainty"][1]
-            if unc_kind == "percent_ia":
+        if cell("uncertainty") and cell("relative_uncertainty"):
+            v.append(Violation(f, i, "uncertainty/relative_uncertainty", "at most one uncertainty per row",
+                               f"uncertainty={cell('uncertainty')!r}, relative_uncertainty={cell('relative_uncertainty')!r}"))
+        elif cell("relative_uncertainty"):
+            val = _number(f, i, "relative_uncertainty", cell("relative_uncertainty"), None, None, v)
+            if val is not None and not val > 0:
+                v.append(Violation(f, i, "relative_uncertainty", "a relative standard deviation > 0 %",
+                                   cell("relative_uncertainty")))
+            s = float("nan") if val is None or a is None else val / 100.0 * a
+        elif cell("uncertainty") and unc_kind is not None:
+            want = "concentration" if quantity == "concentration" else ("pct" if read == "pct" else "activity")
+            ok = unc_kind == want or (want == "pct" and unc_kind == "activity")
+            if not ok:
+                v.append(Violation(f, i, "uncertainty", f"for {src}, an uncertainty in "
+                                   f"{'% of the administered activity or an activity unit' if want == 'pct' else want + ' units'}"
+                                   f" (or use 'relative_uncertainty [%]')", f"[{cols['uncertainty'][1]}]"))
+                val = None
+            elif unc_kind == "pct":
                 val = _number(f, i, "uncertainty", cell("uncertainty"), None, None, v)
-                s = float("nan") if val is None or (pid, cyc) not in admin else val / 100.0 * admin[(pid, cyc)]
+                s = float("nan") if val is None or a_adm is None else val / 100.0 * a_adm
             else:
-                val = _number(f, i, "uncertainty", cell("uncertainty"), unit, "activity", v)
+                val = _number(f, i, "uncertainty", cell("uncertainty"), cols["uncertainty"][1], unc_kind, v)
                 s = float("nan") if val is None else val
             if val is not None and not val > 0:
                 v.append(Violation(f, i, "uncertainty", "a standard deviation > 0", cell("uncertainty")))
-        key = (pid, cyc, region, t)
+        key = (pid, cyc, region, quantity, t)
         if t is not None and key in seen:
-            v.append(Violation(f, i, "row", f"one measurement per patient, cycle, region and time (also row {seen[key]})",
-                               f"{pid}, cycle {cyc}, {region}, {cell('time')}"))
+            v.append(Violation(f, i, "row", f"one {quantity.replace('_', ' ')} per patient, cycle, region and "
+                               f"time (also row {seen[key]})", f"{pid}, cycle {cyc}, {region}, {cell('time')}"))
         elif t is not None:
             seen[key] = i
-        records.append((pid, cyc, t, region, a, s, i))
-    frame = pd.DataFrame(records, columns=empty.columns)
-    return frame
+        records.append((pid, cyc, t, region, a, s, i, quantity))
+    return pd.DataFrame(records, columns=empty.columns)
+
+
+def _counts(f: str, row: int, cell: Any, cols: dict[str, tuple[int, str | None]], total: bool,
+            v: list[Violation]) -> float | None:
+    """Activity [MBq] = count rate [cps] / calibration [cps/MBq]; total counts are divided by the duration."""
+    unit = cols["counts"][1] or ""
+    n = _number(f, row, "counts", cell("counts"), None, None, v)
+    if n is not None and n < 0:
+        v.append(Violation(f, row, "counts", "counts >= 0", cell("counts")))
+    k = None
+    if not cell("calibration"):
+        v.append(Violation(f, row, "calibration", "a calibration factor on every row with counts", "empty"))
+    else:
+        k = _number(f, row, "calibration", cell("calibration"), None, None, v)
+        if k is not None and not k > 0:
+            v.append(Violation(f, row, "calibration", "a calibration factor > 0", cell("calibration")))
+            k = None
+    rate = None if n is None else n * _COUNT_RATE.get(unit, 1.0)
+    if total:
+        d = None
+        if not cell("duration"):
+            v.append(Violation(f, row, "duration", "an acquisition duration on every row with total counts", "empty"))
+        else:
+            d = _number(f, row, "duration", cell("duration"), cols["duration"][1], "time", v)
+            if d is not None and not d > 0:
+                v.append(Violation(f, row, "duration", "an acquisition duration > 0", cell("duration")))
+                d = None
+        rate = None if n is None or d is None else n / (d * 3600.0)      # duration in h -> counts per s
+    if rate is None or k is None:
+        return None
+    return rate / (k * (_calibration_factor(cols["calibration"][1]) or float("nan")))
 
 
 def _number(f: str, row: int, name: str, text: str, unit: str | None, kind: str | None, v: list[Violation]) -> float | None:
