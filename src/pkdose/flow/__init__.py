@@ -4,10 +4,23 @@ The network description (:class:`VascularNetwork`) and the EPANET ``.inp`` reade
 :mod:`pkdose.flow.network`; the solver (:func:`solve_flow`) and the head-loss laws in
 :mod:`pkdose.flow.solver`; the vessel-table reader (:func:`read_vessel_table`) in
 :mod:`pkdose.flow.vessels`; blood rheology (apparent viscosity laws of Pries et al., haematocrit
-phase separation, :func:`solve_blood_flow`) in :mod:`pkdose.flow.rheology`. Everything inside
-is SI: m, m³/s, m of head, Pa, Pa·s.
+phase separation, :func:`solve_blood_flow`) in :mod:`pkdose.flow.rheology`; the ICRP 89
+whole-body circulation (:func:`whole_body_network`) in :mod:`pkdose.flow.wholebody`; its
+coupling to PBPK (:func:`perfusion`, :func:`arterial_input_kernel`, :func:`flow_limited_pbpk`)
+in :mod:`pkdose.flow.coupling`. Everything inside the solver is SI: m, m³/s, m of head, Pa,
+Pa·s; the coupling converts to L/h, L and h.
 """
 
+from pkdose.flow.coupling import (
+    ArterialInputKernel,
+    Perfusion,
+    arterial_input_kernel,
+    flow_limited_pbpk,
+    link_transit_times_h,
+    link_volumes_l,
+    path_transit_time_h,
+    perfusion,
+)
 from pkdose.flow.network import (
     FixedHeadNode,
     Junction,
@@ -40,8 +53,30 @@ from pkdose.flow.solver import (
     solve_flow,
 )
 from pkdose.flow.vessels import head_to_pressure_pa, pressure_to_head_m, read_vessel_table
+from pkdose.flow.wholebody import (
+    ORGANS,
+    PORTAL_ORGANS,
+    blood_viscosity_pa_s,
+    reference_blood_volumes_l,
+    reference_flow_fractions,
+    whole_body_network,
+)
 
 __all__ = [
+    "ORGANS",
+    "PORTAL_ORGANS",
+    "ArterialInputKernel",
+    "Perfusion",
+    "arterial_input_kernel",
+    "blood_viscosity_pa_s",
+    "flow_limited_pbpk",
+    "link_transit_times_h",
+    "link_volumes_l",
+    "path_transit_time_h",
+    "perfusion",
+    "reference_blood_volumes_l",
+    "reference_flow_fractions",
+    "whole_body_network",
     "PLASMA_VISCOSITY_PA_S",
     "VISCOSITY_LAWS",
     "BloodFlowSolution",
