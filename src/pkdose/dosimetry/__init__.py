@@ -13,6 +13,8 @@ from .icrp133 import (ENV_VAR, PHANTOMS, SHA256, ICRP133Data, ICRP133DataError, 
 from .radiobiology import KIDNEY, CycleBED, LQParameters, bed, bed_cycles, bed_from_dose_rate, g_factor
 from .tissues import (RADIATION_WEIGHTS, TISSUE_WEIGHTS, EffectiveDose, EquivalentDoses, effective_dose,
                       equivalent_dose)
+from .regions import (IMAGING_REGIONS, ImagingDoses, ImagingRegion, ImagingSValues, body_regions,
+                      imaging_doses, imaging_s_values, red_marrow_tia_from_blood)
 from .scaling import scale_to_masses
 from .spheres import (ALPHA_RANGE_BOUND_G_PER_CM2, DEFAULT_DENSITY_G_PER_ML, SphereSValue,
                       electron_absorbed_fraction, electron_csda_range, photon_absorbed_fraction,
@@ -32,4 +34,6 @@ __all__ = [
     "bed", "bed_cycles", "bed_from_dose_rate", "g_factor", "LQParameters", "CycleBED", "KIDNEY",
     "sphere_s_value", "SphereSValue", "electron_absorbed_fraction", "photon_absorbed_fraction",
     "electron_csda_range", "DEFAULT_DENSITY_G_PER_ML", "ALPHA_RANGE_BOUND_G_PER_CM2",
+    "imaging_s_values", "imaging_doses", "ImagingSValues", "ImagingDoses", "ImagingRegion",
+    "IMAGING_REGIONS", "body_regions", "red_marrow_tia_from_blood",
 ]

@@ -11,7 +11,8 @@ its non-penetrating emissions absorbed where emitted, with the region's measured
 trial manifest (``organ_mass_kg``; ``whole_body`` uses the body mass): photons and cross-doses
 are **not included**, every table says so, and a region without a mass is listed as not computed,
 with the reason, instead of being given a reference mass silently. Tumours (regions named
-``tumour*``, ``tumor*`` or ``lesion*``) get the self-dose of a unit-density sphere of their
+``tumour``, ``tumor`` or ``lesion``, optionally with a ``_``/``:``/``-`` label:
+:func:`pkdose.dosimetry.regions.is_tumour`) get the self-dose of a unit-density sphere of their
 measured mass (:func:`pkdose.dosimetry.spheres.sphere_s_value`: electron escape and photon
 self-absorption included, cross-dose not), as is usual for lesion dosimetry; the ``s_model``
 column says which model each row used.
@@ -41,6 +42,7 @@ import pandas as pd
 from ..errors import DoseError, UnknownNameError
 from ..provenance import Source
 from .radiobiology import KIDNEY, LQParameters, bed
+from .regions import is_tumour
 from .spheres import sphere_s_value
 from .svalues import local_absorption_s_value
 
@@ -50,13 +52,6 @@ METHODS = ("local-absorption",)
 
 #: Region name that is dosed with the body mass (``body_mass_kg`` of the manifest).
 WHOLE_BODY = "whole_body"
-#: Region-name prefixes that mark tumours (sphere model).
-TUMOUR_PREFIXES = ("tumour", "tumor", "lesion")
-
-
-def is_tumour(region: str) -> bool:
-    """Whether *region* names a tumour (prefix ``tumour``, ``tumor`` or ``lesion``)."""
-    return region.lower().startswith(TUMOUR_PREFIXES)
 
 
 @dataclass(frozen=True)
