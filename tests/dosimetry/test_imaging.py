@@ -118,3 +118,23 @@ def test_tumours_use_the_sphere_model(tmp_path):
     assert row["s_Gy_per_MBq_h"] == pytest.approx(sphere_s_value("Lu-177", 0.02).value, rel=1e-12)
     assert d.doses.set_index(["cycle", "target"]).loc[(1, "kidneys"), "s_model"] == "local absorption"
     assert any("Berger" in s.citation for s in d.sources)
+
+
+def test_alpha_emitter_progeny_in_situ_and_rbe_weighting():
+    from pathlib import Path
+
+    from pkdose.dosimetry import local_absorption_s_value
+
+    trial = read_trial(Path(__file__).resolve().parents[2] / "trial_data" / "ra223-xofigo-demo")
+    d = trial_doses(trial, fit_trial(trial, patient="RA01"))
+    row = d.doses.set_index(["cycle", "target"]).loc[(1, "whole_body")]
+    sv = local_absorption_s_value("Ra-223", trial.patient("RA01").body_mass_kg, progeny="in-situ")
+    assert row["s_Gy_per_MBq_h"] == pytest.approx(sv.value, rel=1e-12)
+    # the short-lived chain (Rn-219, Po-215, Pb-211, Bi-211, Tl-207/Po-211) adds about 4x the parent's
+    # own non-penetrating energy (ICRP 107: 5.98 MeV for Ra-223 alone vs ~28 MeV for the chain)
+    assert 4.0 < sv.value / local_absorption_s_value("Ra-223", 1.0).value * trial.patient("RA01").body_mass_kg < 5.5
+    assert sum(sv.by_class.values()) == pytest.approx(sv.value, rel=1e-12)
+    assert 0.9 < row["alpha_fraction"] < 1.0
+    assert row["rbe_weighted_Gy"] == pytest.approx(row["absorbed_Gy"] * (1 + 4 * row["alpha_fraction"]), rel=1e-12)
+    assert any("MIRD Pamphlet No. 22" in s.citation for s in d.sources)
+    assert list(d.not_computed["region"]) == ["gut"]          # no mass for the gut: listed, not guessed

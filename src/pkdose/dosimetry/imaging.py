@@ -17,6 +17,12 @@ measured mass (:func:`pkdose.dosimetry.spheres.sphere_s_value`: electron escape 
 self-absorption included, cross-dose not), as is usual for lesion dosimetry; the ``s_model``
 column says which model each row used.
 
+Radioactive progeny decay where the parent decays (``progeny="in-situ"``, the default: for
+Ra-223 the short-lived chain adds about four times the parent's own energy; Lu-177 has no
+radioactive progeny) or are ignored (``"none"``). For alpha emitters the RBE-weighted dose
+weights the alpha part of S by ``alpha_rbe`` (default 5 for deterministic effects, MIRD
+Pamphlet No. 22) and everything else by 1.
+
 Uncertainties: the dose SD is S times the TIA SD of the fit (mass uncertainty not included);
 the BED SD is the first-order propagation dBED/dD · SD(D) = (1 + 2 G D/(α/β)) · SD(D) at fixed G.
 
@@ -41,6 +47,7 @@ import pandas as pd
 
 from ..errors import DoseError, UnknownNameError
 from ..provenance import Source
+from .dose import ALPHA_RBE_SOURCE, DEFAULT_ALPHA_RBE
 from .radiobiology import KIDNEY, LQParameters, bed
 from .regions import is_tumour
 from .spheres import sphere_s_value
@@ -94,10 +101,12 @@ class TrialDoses:
         ``extrapolated_fraction``, ``fit_ok``.
     doses : pandas.DataFrame
         One row per (patient, cycle, target): ``mass_kg``, ``s_model``, ``s_Gy_per_MBq_h``, ``absorbed_Gy``,
-        ``absorbed_sd_Gy``, ``Gy_per_GBq``, and, for tissues with LQ parameters, ``bed_Gy`` and
-        ``bed_sd_Gy`` (NaN elsewhere).
+        ``absorbed_sd_Gy``, ``Gy_per_GBq``, ``alpha_fraction`` (alpha share of the dose),
+        ``rbe_weighted_Gy``, and, for tissues with LQ parameters, ``bed_Gy`` and ``bed_sd_Gy``
+        (NaN elsewhere).
     cumulative : pandas.DataFrame
-        One row per (patient, target): the sums over cycles of ``absorbed_Gy`` and ``bed_Gy``, the
+        One row per (patient, target): the sums over cycles of ``absorbed_Gy``, ``rbe_weighted_Gy``
+        and ``bed_Gy``, the
         SDs added in quadrature (cycles independent), ``administered_GBq`` and ``cycles``.
     not_computed : pandas.DataFrame
         (patient, region, reason) for every region that got no dose, with the reason.
@@ -105,6 +114,10 @@ class TrialDoses:
         LQ parameters used per target.
     bed_limits : tuple of BEDLimit
         Thresholds to compare cumulative BEDs with.
+    progeny : str
+        Progeny convention of the S values.
+    alpha_rbe : float
+        RBE applied to the alpha part.
     sources : tuple of Source
         Every publication a number in these tables stands on.
     """
@@ -117,6 +130,8 @@ class TrialDoses:
     not_computed: pd.DataFrame
     lq: Mapping[str, LQParameters]
     bed_limits: tuple[BEDLimit, ...]
+    progeny: str = "in-situ"
+    alpha_rbe: float = DEFAULT_ALPHA_RBE
     sources: tuple[Source, ...] = field(default=())
 
     def exceeding(self) -> pd.DataFrame:
@@ -135,7 +150,8 @@ class TrialDoses:
 
 def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method: str = "local-absorption",
                 lq: Mapping[str, LQParameters] | None = None,
-                bed_limits: tuple[BEDLimit, ...] = KIDNEY_BED_LIMITS) -> TrialDoses:
+                bed_limits: tuple[BEDLimit, ...] = KIDNEY_BED_LIMITS, progeny: str = "in-situ",
+                alpha_rbe: float = DEFAULT_ALPHA_RBE) -> TrialDoses:
     """Absorbed doses (and BEDs) per patient, cycle and region of a trial from its curve fits.
 
     Parameters
@@ -151,6 +167,10 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
         LQ parameters per target for BED; default ``{"kidneys": KIDNEY}``.
     bed_limits : tuple of BEDLimit
         Thresholds reported by :meth:`TrialDoses.exceeding`; default Bodei et al. 2008.
+    progeny : {"in-situ", "none"}
+        Progeny decay where the measured parent is, or are ignored.
+    alpha_rbe : float
+        RBE of alpha particles for the RBE-weighted dose (default 5, MIRD Pamphlet No. 22).
 
     Returns
     -------
@@ -178,7 +198,9 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
     lq = dict({"kidneys": KIDNEY} if lq is None else lq)
     admin = {(a.patient, a.cycle): a.activity_MBq for a in trial.administrations}
     patients = {p.id: p for p in trial.patients}
-    s_cache: dict[tuple[str, float, bool], float] = {}
+    if not (np.isfinite(alpha_rbe) and alpha_rbe > 0):
+        raise DoseError("alpha_rbe", "a finite RBE > 0", alpha_rbe)
+    s_cache: dict[tuple[str, float, bool], tuple[float, float]] = {}
     sphere_sources: list[Source] = []
     tia_rows, dose_rows, missing = [], [], {}
     for (pid, cycle, region), fit in sorted(fits.items()):
@@ -203,17 +225,17 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
         tumour = is_tumour(region)
         key = (trial.nuclide, float(mass), tumour)
         if key not in s_cache:
+            sv: Any = (sphere_s_value(trial.nuclide, float(mass), progeny=progeny) if tumour
+                       else local_absorption_s_value(trial.nuclide, float(mass), progeny=progeny))
             if tumour:
-                sphere = sphere_s_value(trial.nuclide, float(mass))
-                sphere_sources.extend(sphere.sources_cited)
-                s_cache[key] = sphere.value
-            else:
-                s_cache[key] = local_absorption_s_value(trial.nuclide, float(mass)).value
-        s = s_cache[key]
+                sphere_sources.extend(sv.sources_cited)
+            s_cache[key] = (sv.value, sv.by_class.get("alpha", 0.0) / sv.value)
+        s, alpha_share = s_cache[key]
         d, sd = s * fit.tia_MBq_h, s * fit.tia_sd_MBq_h
         row = {"patient": pid, "cycle": cycle, "target": region, "mass_kg": float(mass),
                "s_model": "sphere" if tumour else "local absorption", "s_Gy_per_MBq_h": s,
                "absorbed_Gy": d, "absorbed_sd_Gy": sd, "Gy_per_GBq": d / (a0 / 1000.0),
+               "alpha_fraction": alpha_share, "rbe_weighted_Gy": d * (1.0 + (alpha_rbe - 1.0) * alpha_share),
                "bed_Gy": np.nan, "bed_sd_Gy": np.nan}
         if region in lq:
             amps, rates = fit.terms()
@@ -227,8 +249,8 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
                                           "tia_sd_MBq_h", "tia_per_activity_h", "model",
                                           "extrapolated_fraction", "fit_ok"])
     doses = pd.DataFrame(dose_rows, columns=["patient", "cycle", "target", "mass_kg", "s_model", "s_Gy_per_MBq_h",
-                                             "absorbed_Gy", "absorbed_sd_Gy", "Gy_per_GBq", "bed_Gy",
-                                             "bed_sd_Gy"])
+                                             "absorbed_Gy", "absorbed_sd_Gy", "Gy_per_GBq", "alpha_fraction",
+                                             "rbe_weighted_Gy", "bed_Gy", "bed_sd_Gy"])
     cum_rows = []
     for (pid, target), g_ in doses.groupby(["patient", "target"], sort=True):
         if (pid, target) in missing:               # a cycle without a dose: no honest cumulative value
@@ -238,15 +260,19 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
                          "administered_GBq": sum(admin[(pid, c)] for c in cycles) / 1000.0,
                          "absorbed_Gy": float(g_["absorbed_Gy"].sum()),
                          "absorbed_sd_Gy": float(np.sqrt((g_["absorbed_sd_Gy"] ** 2).sum())),
+                         "rbe_weighted_Gy": float(g_["rbe_weighted_Gy"].sum()),
                          "bed_Gy": float(g_["bed_Gy"].sum()) if target in lq else np.nan,
                          "bed_sd_Gy": float(np.sqrt((g_["bed_sd_Gy"] ** 2).sum())) if target in lq else np.nan})
     cumulative = pd.DataFrame(cum_rows, columns=["patient", "target", "cycles", "administered_GBq", "absorbed_Gy",
-                                                 "absorbed_sd_Gy", "bed_Gy", "bed_sd_Gy"])
+                                                 "absorbed_sd_Gy", "rbe_weighted_Gy", "bed_Gy", "bed_sd_Gy"])
     not_computed = pd.DataFrame([{"patient": k[0], "region": k[1], "reason": r} for k, r in sorted(missing.items())],
                                 columns=["patient", "region", "reason"])
     sources = (Source("ICRP Publication 107: Nuclear decay data for dosimetric calculations (2008)",
                       note="emissions per decay; non-penetrating energy for the local-absorption S"),
                *{t.source for t in lq.values()}, *{b.source for b in bed_limits})
     sources = (*sources, *sphere_sources)
-    return TrialDoses(method, _LOCAL_LABEL, tia, doses, cumulative, not_computed, lq, tuple(bed_limits),
-                      tuple(dict.fromkeys(sources)))
+    if len(doses) and float(doses["alpha_fraction"].max()) > 0:
+        sources = (*sources, ALPHA_RBE_SOURCE)
+    label = _LOCAL_LABEL + ("; progeny decay in situ" if progeny == "in-situ" else "; progeny ignored")
+    return TrialDoses(method, label, tia, doses, cumulative, not_computed, lq, tuple(bed_limits), progeny,
+                      float(alpha_rbe), tuple(dict.fromkeys(sources)))

@@ -31,7 +31,7 @@ import functools
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -454,6 +454,10 @@ class LocalAbsorptionSValue:
         The assumptions, in words.
     sources_cited : tuple of Source
         Publications the numbers stand on.
+    by_class : Mapping of str to float
+        ``value`` split by radiation class, Gy/(MBq*h): ``"alpha"`` (alphas and their recoil
+        nuclei), ``"electron"`` (beta and conversion/Auger electrons) and, for fissioning
+        nuclides, ``"fission"``; they sum to ``value``. The alpha part is what an RBE weights.
     """
 
     nuclide: str
@@ -467,6 +471,7 @@ class LocalAbsorptionSValue:
     self_dose_only: bool = True
     convention: str
     sources_cited: tuple[Source, ...]
+    by_class: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def in_unit(self, unit: str) -> float:
         """The value in *unit*, e.g. ``"mGy/(MBq*s)"``."""
@@ -693,6 +698,11 @@ def local_absorption_s_value(nuclide: str, mass_kg: Any, *,
         raise DoseError("mass_kg", "a positive, finite mass", mass_kg)
     members = _members(nuc.name, progeny)
     energy = sum(n * get_nuclide(m).mean_energy("non_penetrating") for m, n in members)
+    split = {"alpha": sum(n * (get_nuclide(m).mean_energy("alpha") + get_nuclide(m).mean_energy("alpha_recoil"))
+                          for m, n in members),
+             "electron": sum(n * get_nuclide(m).mean_energy("electron") for m, n in members),
+             "fission": sum(n * get_nuclide(m).mean_energy("fission") for m, n in members)}
+    by_class = {k: e * _S_FACTOR / mass for k, e in split.items() if e > 0 or k != "fission"}
     convention = "; ".join([
         "self-dose only: S(region <- region) for activity uniformly in the region",
         "non-penetrating radiation (ICRP 107: alpha, alpha recoil, beta-, beta+, delayed beta, "
@@ -708,4 +718,4 @@ def local_absorption_s_value(nuclide: str, mass_kg: Any, *,
     return LocalAbsorptionSValue(
         nuclide=nuc.name, mass_kg=mass, value=energy * _S_FACTOR / mass, energy_MeV=energy,
         progeny=progeny, progeny_decays=MappingProxyType(dict(members)),
-        convention=convention, sources_cited=tuple(cited))
+        convention=convention, sources_cited=tuple(cited), by_class=MappingProxyType(by_class))

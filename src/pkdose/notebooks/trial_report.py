@@ -45,7 +45,8 @@ from pkdose.data import read_trial
 from pkdose.dosimetry.imaging import trial_doses
 from pkdose.fit import fit_trial
 from pkdose.report import (bed_figure, check_text, demo_trial, dose_figure, dose_per_activity_figure,
-                           input_files, package_versions, parameter_table, source_table, table, tac_figure)
+                           input_files, measurement_figure, package_versions, parameter_table, source_table, table,
+                           tac_figure)
 
 PARAMETERS = {"trial_dir": trial_dir, "patient": patient, "method": method, "band_level": band_level}
 trial_path = Path(trial_dir) if trial_dir else demo_trial()
@@ -93,16 +94,31 @@ display(Markdown("**Measurements per patient and region** (all cycles)"), overvi
 
 # %%
 first = min(c for (_, c, _) in fits)
-for region in trial.regions:
+fitted_regions = [r for r in trial.regions if any(k[2] == r for k in fits)]
+for region in fitted_regions:
     if patient:
-        curves = [(f"cycle {c}", trial.tac(patient, c, region), fits[(patient, c, region)])
+        curves = [(f"cycle {c}", trial.tac(patient, c, region, "activity"), fits[(patient, c, region)])
                   for (p_, c, r) in sorted(fits) if p_ == patient and r == region]
         title = f"{patient}: {region}"
     else:
-        curves = [(p.id, trial.tac(p.id, first, region), fits[(p.id, first, region)]) for p in patients
+        curves = [(p.id, trial.tac(p.id, first, region, "activity"), fits[(p.id, first, region)]) for p in patients
                   if (p.id, first, region) in fits]
         title = f"{region}, cycle {first}: all patients"
     tac_figure(curves, title=title, level=band_level).show()
+
+# %% [markdown]
+# **Other measurements.** Blood concentrations and cumulative excretion, where the trial has them,
+# are shown as measured (they are not integrated into absorbed doses here).
+
+# %%
+others = [tac for tac in trial.curves(None) if tac.quantity != "activity" and (not patient or tac.patient == patient)]
+if not others:
+    display(Markdown("*This trial has activity measurements only.*"))
+for (region, quantity) in sorted({(t.region, t.quantity) for t in others}):
+    fig = measurement_figure([(f"{t.patient} cycle {t.cycle}" if not patient else f"cycle {t.cycle}", t)
+                              for t in others if (t.region, t.quantity) == (region, quantity)],
+                             title=f"{region}: {quantity.replace('_', ' ')}")
+    fig.show()
 
 # %% [markdown]
 # **Model selection.** AICc of every candidate per curve (lower is better; – marks a
@@ -144,9 +160,13 @@ else:
 display(HTML(f'<p class="pkdose-banner"><strong>Method:</strong> {escape(doses.label)}.</p>'))
 if patient:
     dose_figure(doses.doses, title=f"{patient}: absorbed dose per cycle").show()
-    display(table(doses.doses.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy": "SD [Gy]",
-                                                "s_Gy_per_MBq_h": "S [Gy/(MBq·h)]", "bed_Gy": "BED [Gy]",
-                                                "bed_sd_Gy": "BED SD [Gy]"})))
+    shown = doses.doses.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy": "SD [Gy]",
+                                        "s_Gy_per_MBq_h": "S [Gy/(MBq·h)]", "bed_Gy": "BED [Gy]",
+                                        "bed_sd_Gy": "BED SD [Gy]", "rbe_weighted_Gy": "RBE-weighted [Gy]",
+                                        "alpha_fraction": "alpha share"})
+    if not (doses.doses["alpha_fraction"] > 0).any():     # no alpha emitter: RBE weighting changes nothing
+        shown = shown.drop(columns=["RBE-weighted [Gy]", "alpha share"])
+    display(table(shown))
 else:
     dose_per_activity_figure(doses.doses, title="Absorbed dose per administered activity, all patients and cycles").show()
 
@@ -158,8 +178,12 @@ else:
 # the BED thresholds are listed with their sources in the appendix.
 
 # %%
-bed_figure(doses.cumulative, doses.bed_limits).show()
-display(table(doses.exceeding()))
+if (doses.cumulative["target"] == "kidneys").any():
+    bed_figure(doses.cumulative, doses.bed_limits).show()
+    display(table(doses.exceeding()))
+else:
+    display(Markdown("*No kidney absorbed dose in this trial (kidneys not imaged or without a mass): "
+                     "no BED is computed.*"))
 
 # %% [markdown]
 # ## Dose table
@@ -170,7 +194,10 @@ display(table(doses.exceeding()))
 dose_table = doses.cumulative.copy()
 dose_table["Gy/GBq"] = dose_table["absorbed_Gy"] / dose_table["administered_GBq"]
 dose_table = dose_table.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy": "SD [Gy]", "bed_Gy": "BED [Gy]",
-                                        "bed_sd_Gy": "BED SD [Gy]", "administered_GBq": "A [GBq]"})
+                                        "bed_sd_Gy": "BED SD [Gy]", "administered_GBq": "A [GBq]",
+                                        "rbe_weighted_Gy": f"RBE-weighted (RBE {doses.alpha_rbe:g}) [Gy]"})
+if not (doses.doses["alpha_fraction"] > 0).any():
+    dose_table = dose_table.drop(columns=[f"RBE-weighted (RBE {doses.alpha_rbe:g}) [Gy]"])
 display(table(dose_table))
 
 # %% tags=["nbval-check-output"]

@@ -14,7 +14,10 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["curve_band", "tac_figure", "dose_figure", "bed_figure", "dose_per_activity_figure"]
+__all__ = ["curve_band", "tac_figure", "measurement_figure", "dose_figure", "bed_figure", "dose_per_activity_figure"]
+
+_QUANTITY_AXIS = {"activity": "activity [MBq]", "concentration": "activity concentration [MBq/L]",
+                  "cumulative_excreted": "cumulative excreted activity [MBq]"}
 
 _COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
@@ -95,6 +98,22 @@ def tac_figure(curves: Sequence[tuple[str, Any, Any]], *, title: str, log_y: boo
                                     "buttons": [{"label": "log", "method": "relayout", "args": [{"yaxis.type": "log"}]},
                                                 {"label": "linear", "method": "relayout",
                                                  "args": [{"yaxis.type": "linear"}]}]}])
+    return fig
+
+
+def measurement_figure(curves: Sequence[tuple[str, Any]], *, title: str) -> go.Figure:
+    """Measured values of any quantity (blood concentration, cumulative excretion) against time, no fit."""
+    fig = go.Figure()
+    quantity = "activity"
+    for i, (label, tac) in enumerate(curves):
+        quantity = getattr(tac, "quantity", "activity")
+        err = None if tac.sigma_MBq is None else {"type": "data", "array": np.asarray(tac.sigma_MBq), "visible": True}
+        fig.add_trace(go.Scatter(x=tac.times_h, y=tac.activity_MBq, mode="lines+markers", error_y=err,
+                                 name=_e(label), marker={"color": _COLORS[i % len(_COLORS)]},
+                                 line={"width": 1, "color": _COLORS[i % len(_COLORS)]}))
+    fig.update_layout(title=_e(title), xaxis_title="time after administration [h]",
+                      yaxis_title=_QUANTITY_AXIS.get(quantity, quantity), height=400, template="plotly_white",
+                      yaxis_type="log" if quantity == "concentration" else "linear")
     return fig
 
 
