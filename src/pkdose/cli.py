@@ -144,7 +144,11 @@ def _svalues(nuclide: str, phantom: str, saf_dir: str | None, progeny: str, fmt:
 def _report(args: argparse.Namespace) -> int:
     from .report import run_batch
 
-    params = {"method": args.method} if args.method else {}
+    params: dict[str, str] = {"method": args.method} if args.method else {}
+    if args.saf_dir:
+        from pathlib import Path
+
+        params["saf_dir"] = str(Path(args.saf_dir).resolve())
     result = run_batch(args.trial, args.out, patients=args.patient, summary=not args.no_summary, jobs=args.jobs,
                        scheduler=args.scheduler, overwrite=args.overwrite, pdf=args.pdf, parameters=params,
                        progress=sys.stderr.isatty(),
@@ -195,7 +199,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     rep.add_argument("--jobs", type=int, default=None, help="worker processes (default: CPU count)")
     rep.add_argument("--scheduler", default=None,
                      help="Dask scheduler address (tcp://host:8786): run the batch on that cluster")
-    rep.add_argument("--method", default=None, help="S-value method of the trial report (default: local-absorption)")
+    rep.add_argument("--method", default=None, choices=["local-absorption", "icrp133"],
+                     help="S-value method of the trial report (default: local-absorption)")
+    rep.add_argument("--saf-dir", default=None,
+                     help="ICRP 133 SAF directory for --method icrp133 (else $PKDOSE_ICRP133_DIR); not shipped")
     rep.add_argument("--virtual-trial", action="store_true",
                      help="also render the virtual-trial notebook (dose distributions of thousands of virtual patients)")
     args = parser.parse_args(argv)

@@ -138,3 +138,51 @@ def test_alpha_emitter_progeny_in_situ_and_rbe_weighting():
     assert row["rbe_weighted_Gy"] == pytest.approx(row["absorbed_Gy"] * (1 + 4 * row["alpha_fraction"]), rel=1e-12)
     assert any("MIRD Pamphlet No. 22" in s.citation for s in d.sources)
     assert list(d.not_computed["region"]) == ["gut"]          # no mass for the gut: listed, not guessed
+
+
+def _with_whole_body(folder):
+    toml = (folder / "trial.toml").read_text().replace('regions = ["kidneys", "liver"]',
+                                                       'regions = ["kidneys", "liver", "whole_body"]')
+    (folder / "trial.toml").write_text(toml)
+    rows = [f"P1,{c},{t},whole_body,{4000 * math.exp(-math.log(2) * t / 40):.10g}" for c in (1, 2)
+            for t in (4.0, 24.0, 96.0, 168.0)]
+    (folder / "measurements.csv").write_text((folder / "measurements.csv").read_text() + "\n".join(rows) + "\n")
+    return folder
+
+
+def test_icrp133_method_propagates_sds_and_bed_from_the_full_dose_rate(tmp_path, saf_dir):
+    from pkdose.dosimetry.radiobiology import bed_from_dose_rate
+    from pkdose.dosimetry.regions import imaging_doses, imaging_s_values
+
+    trial = read_trial(_with_whole_body(write(tmp_path / "wb")))
+    fits = fit_trial(trial, n_terms=(1,), uptake=False)
+    d = trial_doses(trial, fits, method="icrp133", saf_dir=saf_dir)
+    row = d.doses.set_index(["cycle", "target"]).loc[(1, "kidneys")]
+    assert row["s_model"] == "ICRP 133 adult-male"
+    # the same numbers by hand through imaging_doses, and the SD by perturbing each TIA (D is linear in them)
+    s = imaging_s_values("Lu-177", ["kidneys", "liver"], phantom="both", saf_dir=saf_dir,
+                         masses={"kidneys": 0.31, "liver": 1.8})
+    tia = {r: fits[("P1", 1, r)].tia_MBq_h for r in ("kidneys", "liver", "whole_body")}
+    sd = {r: fits[("P1", 1, r)].tia_sd_MBq_h for r in tia}
+    base = imaging_doses(tia, s).dose("Kidneys", phantom="adult-male")
+    assert row["absorbed_Gy"] == pytest.approx(base, rel=1e-12)
+    grads = {r: (imaging_doses({**tia, r: tia[r] + 1.0}, s).dose("Kidneys", phantom="adult-male") - base)
+             for r in tia}
+    assert row["absorbed_sd_Gy"] == pytest.approx(math.sqrt(sum((grads[r] * sd[r]) ** 2 for r in tia)), rel=1e-6)
+    # BED of the full dose-rate curve sum_R S(K<-R) A_R(t), with the remainder curve, by quadrature
+    t = np.concatenate([np.linspace(0, 48, 4001), np.linspace(48.1, 20000, 40000)])
+    table = s.tables["adult-male"].values.loc["Kidneys"]
+    curves = {r: fits[("P1", 1, r)].curve(t) for r in tia}
+    rate = (table["kidneys"] * curves["kidneys"] + table["liver"] * curves["liver"]
+            + table["remainder"] * (curves["whole_body"] - curves["kidneys"] - curves["liver"]))
+    assert row["bed_Gy"] == pytest.approx(bed_from_dose_rate(t, rate), rel=2e-3)
+    assert len(d.effective) == 2 and (d.effective["effective_Sv"] > 0).all()
+    assert d.data_files and all(len(h) == 64 for h in d.data_files.values())
+
+
+def test_icrp133_without_whole_body_says_what_is_missing(mono, saf_dir):
+    trial, _ = mono
+    d = trial_doses(trial, fit_trial(trial, n_terms=(1,), uptake=False), method="icrp133", saf_dir=saf_dir)
+    reasons = dict(zip(d.not_computed["region"], d.not_computed["reason"]))
+    assert "whole-body" in reasons["remainder"] and "effective dose" in reasons
+    assert d.effective.empty

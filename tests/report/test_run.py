@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -64,13 +65,25 @@ def test_batch_isolates_a_failing_patient(tmp_path):
     assert not (tmp_path / "out" / "tiny_P02.html").exists()
 
 
-def test_batch_on_a_dask_cluster(tiny_trial, tmp_path):
+def test_batch_on_a_dask_cluster_with_icrp133_when_available(tiny_trial, tmp_path):
+    import sys
+
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from conftest import icrp133_dir       # repo-level conftest: the ICRP 133 files, if present
+
+    saf = icrp133_dir()
+    params = {"method": "icrp133", "saf_dir": str(saf)} if saf else {}
+    # worker processes, as on a real cluster (an in-process worker would run the kernels in a pytest thread)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         result = run_batch(tiny_trial, tmp_path / "out", patients=["P02"], summary=False,
-                           scheduler=cluster.scheduler_address, progress=False)
+                           scheduler=cluster.scheduler_address, progress=False, parameters=params)
     assert result.ok, result.failures
-    assert (tmp_path / "out" / "tiny_P02.html").is_file()
+    html = (tmp_path / "out" / "tiny_P02.html").read_text()
+    if saf:
+        assert "ICRP 133 adult-female" in html and "ICRP 133 data files read" in html
+        assert str(saf) not in html                                     # no local paths
+
 
 
 def test_cli_unknown_patient_is_an_error_before_anything_runs(tiny_trial, tmp_path, capsys):

@@ -23,7 +23,18 @@ radioactive progeny) or are ignored (``"none"``). For alpha emitters the RBE-wei
 weights the alpha part of S by ``alpha_rbe`` (default 5 for deterministic effects, MIRD
 Pamphlet No. 22) and everything else by 1.
 
-Uncertainties: the dose SD is S times the TIA SD of the fit (mass uncertainty not included);
+Method ``"icrp133"`` (needs the ICRP 133 SAF files, ``saf_dir=`` or ``PKDOSE_ICRP133_DIR``) maps
+the imaged regions to ICRP 133 source regions (:func:`pkdose.dosimetry.regions.imaging_s_values`),
+places the rest of the whole-body activity in the remainder of the body, scales self-doses to
+the patient's measured masses and gives the absorbed dose in the phantom of the patient's sex,
+including photons and cross-doses; tumours stay spheres (self-dose only). Reported targets: the
+ICRP 133 target of each imaged organ (same name), the tumours and the red marrow; the effective
+dose (ICRP 103, sex-averaged from both phantoms with the patient's masses) is given per cycle
+when the trial measured the whole body. A BED uses the full dose-rate curve
+Ḋ(t) = Σ_R S(T←R) A_R(t), with A_rem(t) = A_WB(t) − Σ A_i(t).
+
+Uncertainties: the dose SD is S times the TIA SD of the fit (mass uncertainty not included;
+for ``icrp133`` the SDs of the imaged regions and the whole body are propagated as independent);
 the BED SD is the first-order propagation dBED/dD · SD(D) = (1 + 2 G D/(α/β)) · SD(D) at fixed G.
 
 References
@@ -55,7 +66,7 @@ from .svalues import local_absorption_s_value
 
 __all__ = ["METHODS", "BEDLimit", "KIDNEY_BED_LIMITS", "TrialDoses", "trial_doses"]
 
-METHODS = ("local-absorption",)
+METHODS = ("local-absorption", "icrp133")
 
 #: Region name that is dosed with the body mass (``body_mass_kg`` of the manifest).
 WHOLE_BODY = "whole_body"
@@ -120,6 +131,11 @@ class TrialDoses:
         RBE applied to the alpha part.
     sources : tuple of Source
         Every publication a number in these tables stands on.
+    effective : pandas.DataFrame
+        ``icrp133`` only: (patient, cycle, ``effective_Sv``), the ICRP 103 effective dose of each
+        cycle (empty when it cannot be given, the reason is in ``not_computed``).
+    data_files : Mapping of str to str
+        ``icrp133`` only: ICRP 133 file → sha256 of the files read.
     """
 
     method: str
@@ -133,6 +149,9 @@ class TrialDoses:
     progeny: str = "in-situ"
     alpha_rbe: float = DEFAULT_ALPHA_RBE
     sources: tuple[Source, ...] = field(default=())
+    effective: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["patient", "cycle",
+                                                                                   "effective_Sv"]))
+    data_files: Mapping[str, str] = field(default_factory=dict)
 
     def exceeding(self) -> pd.DataFrame:
         """Cumulative BEDs against every limit: one row per (patient, target, limit)."""
@@ -151,7 +170,8 @@ class TrialDoses:
 def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method: str = "local-absorption",
                 lq: Mapping[str, LQParameters] | None = None,
                 bed_limits: tuple[BEDLimit, ...] = KIDNEY_BED_LIMITS, progeny: str = "in-situ",
-                alpha_rbe: float = DEFAULT_ALPHA_RBE) -> TrialDoses:
+                alpha_rbe: float = DEFAULT_ALPHA_RBE, saf_dir: Any = None,
+                mass_convention: str = "icrp89") -> TrialDoses:
     """Absorbed doses (and BEDs) per patient, cycle and region of a trial from its curve fits.
 
     Parameters
@@ -161,7 +181,7 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
     fits : Mapping
         (patient, cycle, region) → :class:`pkdose.fit.ExponentialFit`, e.g. from
         :func:`pkdose.fit.fit_trial`.
-    method : {"local-absorption"}
+    method : {"local-absorption", "icrp133"}
         How S is obtained (module docstring).
     lq : Mapping of str to LQParameters, optional
         LQ parameters per target for BED; default ``{"kidneys": KIDNEY}``.
@@ -171,6 +191,13 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
         Progeny decay where the measured parent is, or are ignored.
     alpha_rbe : float
         RBE of alpha particles for the RBE-weighted dose (default 5, MIRD Pamphlet No. 22).
+    saf_dir : path, optional
+        ICRP 133 directory for ``method="icrp133"`` (else ``$PKDOSE_ICRP133_DIR``).
+    mass_convention : {"icrp89", "icrp133-target"}
+        ``icrp133`` only: whether the manifest's organ masses are comparable to ICRP 89 reference
+        masses (blood largely excluded; the default, as for the simulated demo trial) or already
+        include the organ's blood like ICRP 133 target masses
+        (:func:`pkdose.dosimetry.regions.imaging_s_values`).
 
     Returns
     -------
@@ -213,6 +240,8 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
                          "tia_MBq_h": fit.tia_MBq_h, "tia_sd_MBq_h": fit.tia_sd_MBq_h,
                          "tia_per_activity_h": fit.tia_MBq_h / a0, "model": fit.model,
                          "extrapolated_fraction": fit.extrapolated_fraction, "fit_ok": bool(fit.success)})
+        if method == "icrp133":
+            continue
         p = patients[pid]
         mass = p.body_mass_kg if region == WHOLE_BODY else p.organ_mass_kg.get(region)
         if mass is None:
@@ -245,6 +274,13 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
             row["bed_Gy"] = b
             row["bed_sd_Gy"] = (1.0 + 2.0 * g * d / tissue.alpha_beta_Gy) * sd
         dose_rows.append(row)
+    effective_rows: list[dict[str, Any]] = []
+    label = _LOCAL_LABEL
+    data_files: dict[str, str] = {}
+    if method == "icrp133":
+        dose_rows, missing, effective_rows, icrp_sources, label, data_files = _icrp133(
+            trial, fits, admin, lq, progeny, alpha_rbe, saf_dir, mass_convention)
+        sphere_sources.extend(icrp_sources)
     tia = pd.DataFrame(tia_rows, columns=["patient", "cycle", "region", "administered_MBq", "tia_MBq_h",
                                           "tia_sd_MBq_h", "tia_per_activity_h", "model",
                                           "extrapolated_fraction", "fit_ok"])
@@ -268,11 +304,112 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
     not_computed = pd.DataFrame([{"patient": k[0], "region": k[1], "reason": r} for k, r in sorted(missing.items())],
                                 columns=["patient", "region", "reason"])
     sources = (Source("ICRP Publication 107: Nuclear decay data for dosimetric calculations (2008)",
-                      note="emissions per decay; non-penetrating energy for the local-absorption S"),
+                      note="emissions per decay" + ("; non-penetrating energy for the local-absorption S"
+                                                    if method == "local-absorption" else "")),
                *{t.source for t in lq.values()}, *{b.source for b in bed_limits})
     sources = (*sources, *sphere_sources)
     if len(doses) and float(doses["alpha_fraction"].max()) > 0:
         sources = (*sources, ALPHA_RBE_SOURCE)
-    label = _LOCAL_LABEL + ("; progeny decay in situ" if progeny == "in-situ" else "; progeny ignored")
+    label += "; progeny decay in situ" if progeny == "in-situ" else "; progeny ignored"
+    effective = pd.DataFrame(effective_rows, columns=["patient", "cycle", "effective_Sv"])
     return TrialDoses(method, label, tia, doses, cumulative, not_computed, lq, tuple(bed_limits), progeny,
-                      float(alpha_rbe), tuple(dict.fromkeys(sources)))
+                      float(alpha_rbe), tuple(dict.fromkeys(sources)), effective, data_files)
+
+
+_ICRP133_LABEL = ("ICRP 133: specific absorbed fractions of the reference adult of the patient's sex, imaged organs "
+                  "mapped to ICRP 133 source regions, the rest of the whole-body activity in the remainder of the body, "
+                  "self-doses scaled to the measured masses; photons and cross-doses included. Tumours: self-dose of a "
+                  "unit-density sphere of the measured mass, tumour-organ cross-dose NOT included")
+
+
+def _icrp133(trial: Any, fits: Mapping[tuple[str, int, str], Any], admin: Mapping[tuple[str, int], float],
+             lq: Mapping[str, LQParameters], progeny: str, alpha_rbe: float, saf_dir: Any, mass_convention: str
+             ) -> tuple[list[dict[str, Any]], dict[tuple[str, str], str], list[dict[str, Any]], list[Source], str,
+                        dict[str, str]]:
+    """Dose rows of the ``icrp133`` method (module docstring)."""
+    from .regions import REMAINDER, imaging_doses, imaging_s_values
+
+    rows: list[dict[str, Any]] = []
+    missing: dict[tuple[str, str], str] = {}
+    effective: list[dict[str, Any]] = []
+    cited: list[Source] = []
+    files: dict[str, str] = {}
+    for p in trial.patients:
+        keys = sorted(k for k in fits if k[0] == p.id)
+        if not keys:
+            continue
+        regions = sorted({r for _, _, r in keys})
+        organs = [r for r in regions if r != WHOLE_BODY]
+        for r in organs:
+            if is_tumour(r) and r not in p.organ_mass_kg:
+                missing[(p.id, r)] = (f"no mass for tumour {r!r} of patient {p.id!r} (trial.toml "
+                                      "patients.organ_mass_kg): its activity is counted in the remainder")
+        organs = [r for r in organs if (p.id, r) not in missing]
+        masses = {r: p.organ_mass_kg[r] for r in organs if r in p.organ_mass_kg}
+        s = imaging_s_values(trial.nuclide, organs, phantom="both", saf_dir=saf_dir, masses=masses,
+                             progeny=progeny, mass_convention=mass_convention)
+        cited.extend(s.sources_cited)
+        for t in s.tables.values():
+            files.update(t.data_files)
+        phantom = f"adult-{p.sex}"
+        table = s.tables[phantom].values                       # targets x (organs, tumours, remainder)
+        alpha = s.tables[phantom].by_class["alpha"]
+        targets = {r: r for r in organs if is_tumour(r)}
+        for r in organs:
+            same = [t for t in s.mapping.get(r, ()) if t in table.index]
+            if not is_tumour(r) and len(same) == 1:
+                targets[r] = same[0]
+        if "red_marrow" not in targets:
+            targets["red_marrow"] = "R-marrow"
+        for cycle in sorted({c for _, c, _ in keys}):
+            cyc = {r: fits[(p.id, cycle, r)] for r in regions if (p.id, cycle, r) in fits}
+            bad = [r for r, f in cyc.items() if not f.success]
+            if bad or any(r not in cyc for r in organs):
+                for r in bad or [r for r in organs if r not in cyc]:
+                    missing[(p.id, r)] = f"cycle {cycle}: region {r!r} without an eligible fit"
+                continue
+            tia = {r: cyc[r].tia_MBq_h for r in organs}
+            sd = {r: cyc[r].tia_sd_MBq_h for r in organs}
+            has_wb = WHOLE_BODY in cyc
+            if has_wb:
+                tia[WHOLE_BODY], sd[WHOLE_BODY] = cyc[WHOLE_BODY].tia_MBq_h, cyc[WHOLE_BODY].tia_sd_MBq_h
+            else:
+                missing[(p.id, "remainder")] = "no whole-body measurement: activity outside the imaged regions is not included"
+            d = imaging_doses(tia, s, tia_sd_MBq_h=sd, alpha_rbe=alpha_rbe)
+            a0 = admin[(p.id, cycle)]
+            for region, target in targets.items():
+                srow = table.loc[target]
+                rem = float(srow[REMAINDER]) if has_wb else 0.0
+                var = sum(((float(srow[r]) - rem) * sd[r]) ** 2 for r in organs)
+                if has_wb:
+                    var += (rem * sd[WHOLE_BODY]) ** 2
+                dose = d.dose(target, phantom=phantom)
+                alpha_dose = float(sum(float(alpha.loc[target, r]) * tia_r for r, tia_r in d.tia_MBq_h.items()))
+                share = alpha_dose / dose if dose > 0 else 0.0
+                row = {"patient": p.id, "cycle": cycle, "target": region,
+                       "mass_kg": float(masses.get(region, s.tables[phantom].target_masses_kg.get(target, np.nan))),
+                       "s_model": "sphere" if is_tumour(region) else f"ICRP 133 {phantom}",
+                       "s_Gy_per_MBq_h": np.nan, "absorbed_Gy": dose, "absorbed_sd_Gy": float(np.sqrt(var)),
+                       "Gy_per_GBq": dose / (a0 / 1000.0), "alpha_fraction": share,
+                       "rbe_weighted_Gy": float(d.dose_tables[phantom].dose(target, kind="rbe_weighted")),
+                       "bed_Gy": np.nan, "bed_sd_Gy": np.nan}
+                if region in lq:
+                    amps, rates = [], []
+                    for r in organs:
+                        a_r, k_r = cyc[r].terms()
+                        amps.append((float(srow[r]) - rem) * a_r)
+                        rates.append(k_r)
+                    if has_wb:
+                        a_w, k_w = cyc[WHOLE_BODY].terms()
+                        amps.append(rem * a_w)
+                        rates.append(k_w)
+                    tissue = lq[region]
+                    b = bed(np.concatenate(amps), np.concatenate(rates), tissue)
+                    g = (b - dose) * tissue.alpha_beta_Gy / dose**2
+                    row["bed_Gy"], row["bed_sd_Gy"] = b, (1.0 + 2.0 * g * dose / tissue.alpha_beta_Gy) * row["absorbed_sd_Gy"]
+                rows.append(row)
+            if d.effective_Sv is not None:
+                effective.append({"patient": p.id, "cycle": cycle, "effective_Sv": d.effective_Sv})
+            else:
+                missing[(p.id, "effective dose")] = d.not_computed.get("effective dose", "not computable")
+    return rows, missing, effective, cited, _ICRP133_LABEL, files

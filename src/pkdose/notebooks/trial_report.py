@@ -30,7 +30,9 @@
 # %% tags=["parameters"]
 trial_dir = None             # trial folder (trial.toml + measurements.csv); None: the shipped demo trial
 patient = None               # patient id for a per-patient report; None: the whole trial
-method = "local-absorption"  # how S values are obtained (pkdose.dosimetry.imaging.METHODS)
+method = "local-absorption"  # how S values are obtained: "local-absorption" or "icrp133"
+saf_dir = None               # ICRP 133 SAF directory for method "icrp133" (None: $PKDOSE_ICRP133_DIR)
+mass_convention = "icrp89"   # "icrp133": measured masses like ICRP 89 ("icrp89") or blood-inclusive
 band_level = 0.95            # coverage of the shaded bands around fitted curves
 
 # %% tags=["remove-cell"]
@@ -48,12 +50,13 @@ from pkdose.report import (bed_figure, check_text, demo_trial, dose_figure, dose
                            input_files, measurement_figure, package_versions, parameter_table, source_table, table,
                            tac_figure)
 
-PARAMETERS = {"trial_dir": trial_dir, "patient": patient, "method": method, "band_level": band_level}
+PARAMETERS = {"trial_dir": trial_dir, "patient": patient, "method": method, "saf_dir": saf_dir,
+              "mass_convention": mass_convention, "band_level": band_level}
 trial_path = Path(trial_dir) if trial_dir else demo_trial()
 trial = read_trial(trial_path)
 patients = [trial.patient(patient)] if patient else list(trial.patients)
 fits = fit_trial(trial, patient=patient)
-doses = trial_doses(trial, fits, method=method)
+doses = trial_doses(trial, fits, method=method, saf_dir=saf_dir, mass_convention=mass_convention)
 pd.set_option("display.max_rows", 200)
 
 # %% [markdown]
@@ -199,9 +202,13 @@ dose_table = dose_table.rename(columns={"absorbed_Gy": "D [Gy]", "absorbed_sd_Gy
 if not (doses.doses["alpha_fraction"] > 0).any():
     dose_table = dose_table.drop(columns=[f"RBE-weighted (RBE {doses.alpha_rbe:g}) [Gy]"])
 display(table(dose_table))
+if not doses.effective.empty:
+    eff = doses.effective.groupby("patient", as_index=False)["effective_Sv"].sum()
+    display(Markdown("**Effective dose** (ICRP 103, sex-averaged reference person with the patient's activity "
+                     "distribution and masses; summed over cycles) [Sv]"), table(eff))
 
-# %% tags=["nbval-check-output"]
-# Checked by the test suite (nbval): the numbers that matter, as rounded text.
+# %% tags=["nbval-check-output", "remove-cell"]
+# Checked by the test suite (nbval): the numbers that matter, as rounded text (not shown in rendered reports).
 print(check_text(doses.cumulative[["patient", "target", "cycles", "absorbed_Gy", "absorbed_sd_Gy", "bed_Gy"]]))
 print(check_text(doses.tia.groupby("region", as_index=False)["tia_per_activity_h"].mean()))
 
@@ -212,12 +219,16 @@ print(check_text(doses.tia.groupby("region", as_index=False)["tia_per_activity_h
 # estimated.
 
 # %%
-missing = [{"quantity": "cross-doses and photon self-dose",
-            "reason": "local absorption counts only non-penetrating emissions absorbed in their own region"},
-           {"quantity": "effective dose",
-            "reason": "needs absorbed doses to all ICRP 103 tissues (ICRP 133 specific absorbed fractions)"}]
-missing += [{"quantity": f"dose to {r['region']} ({r['patient']})", "reason": r["reason"]}
-            for _, r in doses.not_computed.iterrows()]
+if doses.method == "local-absorption":
+    missing = [{"quantity": "cross-doses and photon self-dose",
+                "reason": "local absorption counts only non-penetrating emissions absorbed in their own region"},
+               {"quantity": "effective dose",
+                "reason": "needs absorbed doses to all ICRP 103 tissues: run with method='icrp133' and the ICRP 133 "
+                          "specific absorbed fractions (pkdose report --method icrp133 --saf-dir DIR)"}]
+else:
+    missing = [{"quantity": "tumour cross-doses", "reason": "tumours are isolated spheres (self-dose only)"}]
+missing += [{"quantity": r["region"] if r["region"] in ("effective dose", "remainder") else f"dose to {r['region']}",
+             "patient": r["patient"], "reason": r["reason"]} for _, r in doses.not_computed.iterrows()]
 display(table(pd.DataFrame(missing)))
 
 # %% [markdown]
@@ -230,6 +241,10 @@ display(table(pd.DataFrame(missing)))
 display(Markdown("**Input files**"),
         table(input_files([trial_path / "trial.toml", trial_path / "measurements.csv"], relative_to=trial_path)))
 display(Markdown("**Parameters**"),
-        table(parameter_table({**PARAMETERS, "trial_dir": trial_path.name})))
+        table(parameter_table({**PARAMETERS, "trial_dir": trial_path.name,          # no local paths in a report
+                               "saf_dir": Path(saf_dir).name if saf_dir else saf_dir})))
 display(Markdown("**Software**"), table(package_versions()))
 display(Markdown("**Sources**"), table(source_table(doses.sources)))
+if doses.data_files:
+    display(Markdown("**ICRP 133 data files read** (not distributed with pkdose; checked against the published set)"),
+            table(pd.DataFrame(sorted(doses.data_files.items()), columns=["file", "sha256"])))
