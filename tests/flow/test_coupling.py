@@ -164,3 +164,34 @@ def test_perfusion_refuses_other_networks():
         perfusion(solve_flow(net))
     assert any("lungs" in v.field for v in e.value.violations)
     assert math.isfinite(len(e.value.violations))
+
+
+def test_retention_steady_state_and_a_stenosis_lowers_retained_uptake():
+    """Uptake U of the organ's outflow into a bound pool released at k: at steady state under an
+    infusion k·A_bound = U·(Q/V)·A_organ; with retention a renal stenosis lowers the kidneys'
+    retained activity (uptake follows flow), while the free kidney blood pool follows C_art."""
+    U, k, E = 0.05, math.log(2) / 50.0, 0.2
+    bound = {}
+    for label, sten in (("ref", None), ("stenosis", {"kidneys": 0.6})):
+        p = perf(stenosis=sten)
+        m = flow_limited_pbpk(p, organs=["kidneys"], extraction={"kidneys": E}, retention={"kidneys": (U, k)})
+        assert dict(m.groups)["kidneys_total"] == ("kidneys", "kidneys_bound")
+        sol = simulate(m, None, Infusion("20000 MBq", into="venous_blood", duration="2000 h"), [0.0, 1500.0])
+        assert float(abs(sol.mass_balance).max()) < 1e-9
+        a = sol.activity.isel(sample=0, nuclide=0, time=-1)
+        q_over_v = p.flow_l_h["kidneys"] / p.volume_l["kidneys"]
+        assert k * float(a.sel(compartment="kidneys_bound")) == pytest.approx(
+            U * q_over_v * float(a.sel(compartment="kidneys")), rel=1e-6)
+        one = simulate(m, None, Bolus("100 MBq", into="venous_blood"), np.linspace(0, 2000, 4001))
+        bound[label] = float(one.tia().sel(compartment="kidneys_bound").squeeze())
+    assert bound["stenosis"] < bound["ref"]
+
+
+def test_retention_bad_values_all_reported(male):
+    with pytest.raises(InputDataError) as err:
+        flow_limited_pbpk(male, organs=["kidneys", "spleen"], extraction={"kidneys": 0.9},
+                          retention={"kidneys": (0.2, 0.01), "spleen": (0.0, 0.1)})
+    text = str(err.value)
+    assert "retention['kidneys']" in text and "retention['spleen']" in text
+    with pytest.raises(UnknownNameError):
+        flow_limited_pbpk(male, organs=["kidneys"], retention={"kidney": (0.1, 0.0)})

@@ -335,6 +335,7 @@ def flow_limited_pbpk(flows: Perfusion, *, nuclide: str | None = None,
                       organs: Iterable[str] | None = None,
                       partition: Mapping[str, float] | None = None,
                       extraction: Mapping[str, float] | None = None,
+                      retention: Mapping[str, tuple[float, float]] | None = None,
                       name: str = "wholebody_pbpk") -> CompartmentModel:
     """A flow-limited whole-body PBPK :class:`CompartmentModel` with the network's perfusion.
 
@@ -354,6 +355,13 @@ def flow_limited_pbpk(flows: Perfusion, *, nuclide: str | None = None,
     Q_co/(K_lungs V_lungs). With an extraction ratio E_o a fraction E_o of the organ's outflow
     goes to a sink (kidneys → ``urine``, liver → ``faeces``, others → ``excreta``), the rest on:
     rates (1 − E_o) Q_o/(K_o V_o) and E_o Q_o/(K_o V_o) (organ blood clearance E_o Q_o).
+    With a retention (U_o, k_o) a fraction U_o of the organ's outflow is taken up into a
+    tissue-bound compartment ``<organ>_bound`` (receptor binding, tubular reabsorption) that
+    releases it back to the organ's outlet at k_o [1/h]; uptake is then proportional to the
+    organ's flow, so a stenosis lowers it — the behaviour of retained radiopharmaceuticals
+    (peptides in the kidneys), unlike a blood-pool tracer whose organ activity follows the
+    arterial concentration whatever the flow. The organ and its bound compartment form the group
+    ``<organ>_total`` (the activity an image of the organ sees).
 
     The rates are expressions of parameters ``Q_<c>`` [L/h], ``V_<c>`` [L], ``K_<c>`` and
     ``E_<c>`` [-] whose defaults are the network's values, so ``simulate(model, {...})`` can
@@ -372,6 +380,10 @@ def flow_limited_pbpk(flows: Perfusion, *, nuclide: str | None = None,
         K per compartment (organs and ``"lungs"``), > 0. Default 1 (a blood-pool tracer).
     extraction : mapping of str to float, optional
         E per explicit organ, in [0, 1].
+    retention : mapping of str to (float, float), optional
+        Per explicit organ: (U, k_release [1/h]) with U in (0, 1] the fraction of the organ's
+        blood outflow taken up and retained, and k_release ≥ 0 its release rate (0: retained
+        until it decays). E + U must not exceed 1.
     name : str
 
     Returns
@@ -423,6 +435,10 @@ def flow_limited_pbpk(flows: Perfusion, *, nuclide: str | None = None,
     known_k = ["lungs", *tissue]
     part = dict(partition or {})
     ext = dict(extraction or {})
+    ret = dict(retention or {})
+    for key in ret:
+        if key not in tissue:
+            raise UnknownNameError("organ", key, tissue, f"retention of {name}")
     for key in part:
         if key not in known_k:
             raise UnknownNameError("compartment", key, known_k, f"partition of {name}")
@@ -436,6 +452,15 @@ def flow_limited_pbpk(flows: Perfusion, *, nuclide: str | None = None,
     bad += [Violation("flow_limited_pbpk", None, f"extraction[{k!r}]", "a number in [0, 1]", v)
             for k, v in ext.items()
             if isinstance(v, bool) or not (isinstance(v, (int, float)) and 0.0 <= v <= 1.0)]
+    for k, v in ret.items():
+        ok = (isinstance(v, tuple) and len(v) == 2 and all(isinstance(x, (int, float)) and not isinstance(x, bool)
+                                                           and math.isfinite(x) for x in v))
+        if not ok or not (0.0 < v[0] <= 1.0 and v[1] >= 0.0):
+            bad.append(Violation("flow_limited_pbpk", None, f"retention[{k!r}]",
+                                 "(U in (0, 1], k_release >= 0 per hour)", v))
+        elif v[0] + float(ext.get(k, 0.0)) > 1.0:
+            bad.append(Violation("flow_limited_pbpk", None, f"retention[{k!r}]",
+                                 "U + extraction E <= 1", (v[0], ext.get(k))))
     if bad:
         raise InputDataError(bad)
 
@@ -463,6 +488,17 @@ def flow_limited_pbpk(flows: Perfusion, *, nuclide: str | None = None,
         if c != "liver":
             b.add_transfer("arterial_blood", c, f"Q_{c} / V_arterial_blood")
         target = "liver" if c in drains_to_liver else "venous_blood"
+        keep = ""
+        if c in ret:
+            bound = f"{c}_bound"
+            b.add_compartment(bound)
+            b.add_group(f"{c}_total", [c, bound])
+            b.add_parameter(f"U_{c}", ret[c][0], "")
+            b.add_parameter(f"k_{c}_release", ret[c][1], "1/h")
+            b.add_transfer(c, bound, f"U_{c} * {out}")
+            if ret[c][1] > 0:
+                b.add_transfer(bound, target, f"k_{c}_release")
+            keep = f" - U_{c}"
         if c in ext and ext[c] > 0:
             sink = _EXCRETA.get(c, "excreta")
             if sink not in sinks:
@@ -470,7 +506,9 @@ def flow_limited_pbpk(flows: Perfusion, *, nuclide: str | None = None,
                 sinks[sink] = None
             b.add_parameter(f"E_{c}", ext[c], "")
             b.add_transfer(c, sink, f"E_{c} * {out}")
-            b.add_transfer(c, target, f"(1 - E_{c}) * {out}")
+            b.add_transfer(c, target, f"(1 - E_{c}{keep}) * {out}")
+        elif keep:
+            b.add_transfer(c, target, f"(1{keep}) * {out}")
         else:
             b.add_transfer(c, target, out)
     # the liver's arterial supply is the hepatic artery (its portal inflow comes from organs)

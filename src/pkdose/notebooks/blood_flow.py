@@ -42,6 +42,8 @@ nuclide = "Lu-177"            # nuclide of the administered radiopharmaceutical
 activity_MBq = 7400.0         # administered activity, intravenous bolus
 kidney_extraction = 0.1       # fraction of renal blood flow cleared per pass (to urine)
 liver_extraction = 0.05       # fraction of hepatic blood flow cleared per pass (to faeces)
+kidney_retention = 0.003      # fraction of renal blood flow taken up and retained per pass (0: none)
+kidney_release_half_life_h = 50.0  # biological half-life of the retained renal activity
 n_tanks = 3.0                 # mixing stages of the first-pass kernel (right heart, lungs, left heart)
 
 # %% tags=["remove-cell"]
@@ -70,7 +72,8 @@ from pkdose.report import check_text, package_versions, parameter_table, source_
 
 PARAMETERS = {"sex": sex, "cardiac_output": cardiac_output, "stenosis_organ": stenosis_organ,
               "stenosis_fraction": stenosis_fraction, "nuclide": nuclide, "activity_MBq": activity_MBq,
-              "kidney_extraction": kidney_extraction, "liver_extraction": liver_extraction, "n_tanks": n_tanks}
+              "kidney_extraction": kidney_extraction, "liver_extraction": liver_extraction,
+              "kidney_retention": kidney_retention, "kidney_release_half_life_h": kidney_release_half_life_h, "n_tanks": n_tanks}
 if stenosis_organ not in STENOSIS_SITES:
     raise ValueError(f"stenosis_organ must be one of {STENOSIS_SITES}, got {stenosis_organ!r}")
 col = 0 if sex == "male" else 1
@@ -332,7 +335,12 @@ fig.show()
 # through them (to urine; 0.1 is about a glomerular filtration rate of 125 mL/min over a renal
 # blood flow of 1.2 L/min, a freely filtered small molecule) and the liver a fraction
 # $E_{liver}$ (to faeces; an illustrative value). The organ's clearance is then $E_o Q_o$: a
-# narrowed renal artery lowers renal clearance in proportion to the flow. Organs not listed are
+# narrowed renal artery lowers renal clearance in proportion to the flow. The kidneys also take up
+# and retain a fraction $U$ of the blood passing through them (a tissue-bound compartment released
+# with the given biological half-life; both are illustrative choices — 0.3 % per pass makes the
+# kidneys hold a few per cent of the administered activity, the order reported for Lu-177
+# peptides — not fitted to data), so their uptake is proportional to their flow.
+# Organs not listed are
 # lumped (systemic rest, portal rest), so the circulation stays closed. The physical decay of the
 # nuclide is included; the administered activity is an intravenous bolus into venous blood.
 
@@ -341,7 +349,9 @@ organs = ["kidneys", "liver", "spleen", "red_marrow"]
 if stenosis_organ in flows.organs and stenosis_organ not in organs:
     organs.append(stenosis_organ)
 extraction = {"kidneys": kidney_extraction, "liver": liver_extraction}
-models = {when: flow_limited_pbpk(p, nuclide=nuclide, organs=organs, extraction=extraction,
+retention = ({"kidneys": (kidney_retention, float(np.log(2)) / kidney_release_half_life_h)}
+             if kidney_retention > 0 else {})
+models = {when: flow_limited_pbpk(p, nuclide=nuclide, organs=organs, extraction=extraction, retention=retention,
                                   name=f"flow-limited PBPK, {when}")
           for when, p in (("before", flows), ("after", flows_s))}
 times = np.concatenate([[0.0], np.geomspace(1 / 3600, 24.0, 300)])
@@ -386,9 +396,11 @@ mass_source = {o: "ICRP 89 Table 2.8 (this notebook)" for o in ICRP89_ORGAN_MASS
 mass_source["red_marrow"] = "pkdose REFERENCE_RED_MARROW_KG (ICRP 89)"
 tia = {when: s.tia_infinity.sel(nuclide=parent).isel(sample=0).to_pandas() for when, s in sims.items()}
 s_values = {o: local_absorption_s_value(parent, masses[o]) for o in organs if o in masses}
+# an organ's activity is its blood plus what it retains (the group "<organ>_total" of the model)
+organ_tia = {when: {c: float(t[c]) + float(t.get(f"{c}_bound", 0.0)) for c in t.index} for when, t in tia.items()}
 dose_rows = []
 for c in [*organs, "arterial_blood", "venous_blood", "lungs"]:
-    b, a = float(tia["before"][c]), float(tia["after"][c])
+    b, a = organ_tia["before"][c], organ_tia["after"][c]
     row = {"compartment": c, "TIA before [MBq·h]": b, "TIA after [MBq·h]": a, "TIA after / before": a / b}
     if c in s_values:
         sv = s_values[c].value
@@ -437,11 +449,11 @@ display(table(fate_table))
 # clearance (the organ transit times above are seconds). A narrowed artery therefore changes
 # organ TIAs mainly through the *whole-body* clearance: when the narrowed organ is a clearing
 # organ (kidneys, liver), less blood is cleared per hour, the blood curve falls more slowly, and
-# the TIA of every organ, the narrowed one included, rises by about the same factor. (The arterial
-# blood pool itself rises a little less: the narrowed artery holds less blood.) A
-# radiopharmaceutical that is *retained* in the organ it is extracted by (tubular reabsorption of
-# peptides in the kidneys, for example) would behave otherwise: its uptake $E_o Q_o \int C_a\,dt$ falls
-# with the flow. That needs a tissue compartment with binding, not part of this flow model.
+# the TIA of every organ's blood rises by about the same factor. (The arterial blood pool itself
+# rises a little less: the narrowed artery holds less blood.) What the kidneys *retain* behaves
+# otherwise: its uptake $U\,Q_{kidneys} \int C_a\,dt$ falls with the flow (partly offset by the
+# higher blood curve), so with a narrowed renal artery the kidney dose of a retained
+# radiopharmaceutical goes down while every other organ's goes up.
 
 # %% tags=["nbval-check-output", "remove-cell"]
 # Checked by the test suite (nbval): the numbers that matter, as rounded text (not shown in rendered reports).
@@ -464,8 +476,9 @@ print(check_text(fate_table))
 #   fractions whatever they are.
 # - The ventricles are fixed pump curves: no baroreflex, no autoregulation of the narrowed bed.
 # - The kinetic model is flow-limited with a partition coefficient of 1 (a tracer that stays in the
-#   blood), extraction by the kidneys and the liver only, no binding, no plasma protein or red-cell
-#   partition. Its organ activities are the activity in the organs' blood.
+#   blood), extraction by the kidneys and the liver only, retention (binding) in the kidneys only,
+#   no plasma protein or red-cell partition. Organ activities are the organs' blood plus, for the
+#   kidneys, the retained activity.
 # - Absorbed doses are local-absorption self-doses of non-penetrating emissions (photons and
 #   cross-doses not included), at reference organ masses.
 
