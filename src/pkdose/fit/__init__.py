@@ -1,7 +1,8 @@
 """Fitting trial data: sums of exponentials with AICc selection, residual-error models, and TIA
-methods that need no fitted curve (compartment and population fits to come)."""
+methods that need no fitted curve; ``fit_model`` fits whole compartment models to several regions at once."""
 
 from .exponentials import CANDIDATES, CandidateFit, ExponentialFit, FitError, exp_sum, fit_exponentials, fit_trial
+from .compartmental import ModelFit, ModelOutput, fit_model
 from .integrate import (FIRST_SEGMENTS, HAENSCHEID_WINDOW, TIAEstimate, haenscheid_ratio, haenscheid_tia, hybrid_tia,
                         prior_half_life_tia, trapezoid_tia)
 from .residual_error import (AdditiveError, CombinedError, ErrorModelFit, ProportionalError, ResidualError,
@@ -11,4 +12,5 @@ __all__ = ["fit_exponentials", "fit_trial", "ExponentialFit", "CandidateFit", "F
            "trapezoid_tia", "hybrid_tia", "haenscheid_tia", "prior_half_life_tia", "haenscheid_ratio", "TIAEstimate",
            "FIRST_SEGMENTS", "HAENSCHEID_WINDOW",
            "ResidualError", "AdditiveError", "ProportionalError", "CombinedError", "ErrorModelFit",
-           "estimate_error_parameters", "fit_with_error_model"]
+           "estimate_error_parameters", "fit_with_error_model",
+           "fit_model", "ModelFit", "ModelOutput"]

@@ -62,8 +62,10 @@ def notebook_path(name: str) -> Path:
     return NOTEBOOK_DIR / f"{name}.ipynb"
 
 
-def demo_trial() -> Path:
-    """The shipped simulated demo trial folder (``trial_data/lu177-dotatate-demo`` of a checkout).
+def demo_trial(name: str = DEMO_TRIAL) -> Path:
+    """A shipped simulated demo trial folder (``trial_data/<name>`` of a checkout).
+
+    *name* is ``"lu177-dotatate-demo"`` (default) or ``"ra223-xofigo-demo"``.
 
     Looked for in ``$PKDOSE_TRIAL_DATA``, then in ``trial_data/`` of the current directory and its
     parents, then beside the package source (an editable install). Wheels do not contain it.
@@ -71,15 +73,15 @@ def demo_trial() -> Path:
     candidates = []
     env = os.environ.get("PKDOSE_TRIAL_DATA", "").strip()
     if env:
-        candidates.append(Path(env) / DEMO_TRIAL)
+        candidates.append(Path(env) / name)
     cwd = Path.cwd().resolve()
-    candidates += [d / "trial_data" / DEMO_TRIAL for d in (cwd, *cwd.parents)]
+    candidates += [d / "trial_data" / name for d in (cwd, *cwd.parents)]
     src = Path(__file__).resolve()
-    candidates += [d / "trial_data" / DEMO_TRIAL for d in src.parents]
+    candidates += [d / "trial_data" / name for d in src.parents]
     for c in candidates:
         if (c / "trial.toml").is_file():
             return c
-    raise FileNotFoundError(f"the demo trial {DEMO_TRIAL!r} was not found (looked in $PKDOSE_TRIAL_DATA, "
+    raise FileNotFoundError(f"the demo trial {name!r} was not found (looked in $PKDOSE_TRIAL_DATA, "
                             "./trial_data and its parents, and beside the package): pass trial_dir explicitly "
                             "or set PKDOSE_TRIAL_DATA to the folder that holds it")
 
