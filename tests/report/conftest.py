@@ -40,6 +40,7 @@ liver = 1.4
 patient = "P01"
 cycle = 1
 activity_MBq = 7400.0
+start = "2024-05-17T08:30:00"
 
 [[administrations]]
 patient = "P02"

@@ -34,6 +34,7 @@ def test_report_written_inputs_untouched_never_overwritten_and_pdf(tiny_trial, t
     assert "SIMULATED DATA" in html and "local absorption" in html
     assert "Provenance" in html and hashlib.sha256((tiny_trial / "measurements.csv").read_bytes()).hexdigest() in html
     assert str(tiny_trial) not in html                                  # no local paths in a sponsor report
+    assert "2024-05-17" not in html                                     # nor calendar dates (identifying)
     assert digest(tiny_trial) == before                                 # inputs are only read
     stamp = page.stat().st_mtime_ns
     with pytest.raises(ReportExistsError, match="overwrite"):

@@ -78,8 +78,17 @@ if patient:
     m = m[m["patient"] == patient]
 overview = (m.groupby(["patient", "region"]).size().unstack("region", fill_value=0)
             .rename_axis(index="patient", columns=None))
+def _day(a):
+    """Days since the patient's first administration: calendar dates are identifying, intervals are not."""
+    first = min((b for b in trial.administrations if b.patient == a.patient and b.start), key=lambda b: b.cycle,
+                default=None)
+    if not a.start or first is None:
+        return float("nan")
+    return (pd.Timestamp(a.start) - pd.Timestamp(first.start)).total_seconds() / 86400.0
+
+
 admins = pd.DataFrame([{"patient": a.patient, "cycle": a.cycle, "activity [MBq]": a.activity_MBq,
-                        "start": a.start} for a in trial.administrations if a.patient in {p.id for p in patients}])
+                        "day": _day(a)} for a in trial.administrations if a.patient in {p.id for p in patients}])
 subjects = pd.DataFrame([{"patient": p.id, "sex": p.sex, "body mass [kg]": p.body_mass_kg,
                           **{f"{k} mass [kg]": v for k, v in p.organ_mass_kg.items()}} for p in patients])
 display(Markdown("**Patients** (masses from the trial manifest)"), table(subjects))
