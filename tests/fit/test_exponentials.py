@@ -93,3 +93,15 @@ def test_bad_sigma_and_unknown_nuclide():
 
     with pytest.raises(UnknownNameError):
         fit_exponentials(T, np.ones(T.size), nuclide="Lu-178x")
+
+
+def test_candidates_that_aicc_cannot_rank_are_listed_not_fitted():
+    t = np.array([4.0, 24.0, 96.0, 168.0])
+    y = 100 * np.exp(-0.02 * t)
+    fit = fit_exponentials(t, y, nuclide="Lu-177")
+    skipped = {c.name: c for c in fit.candidates if not c.success}
+    assert set(skipped) == {"1u", "2", "2u", "3"}           # K + 1 >= 4 points: AICc undefined
+    assert all("not fitted" in c.message and c.aicc == float("inf") for c in skipped.values())
+    assert fit.model == "1" and fit.success
+    three = fit_exponentials(t[:3], y[:3], nuclide="Lu-177")  # nothing qualifies: all fitted, for diagnosis
+    assert not three.success and all("not fitted" not in c.message for c in three.candidates)

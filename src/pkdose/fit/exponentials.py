@@ -411,7 +411,15 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
              if k in n_terms and (uptake == "auto" or u == bool(uptake))]
     start = _start_values(t, y, lam)
     if error_model is None:
-        fits = tuple(_fit_candidate(nm, t, y, s, lam, start) for nm in names)
+        # AICc needs n > K + 1: a candidate with more parameters can never be selected, so it is
+        # listed as not fitted (unless no candidate qualifies: then all are fitted, for diagnosis)
+        n_par = {nm: 2 * CANDIDATES[nm][0] + int(CANDIDATES[nm][1]) for nm in names}
+        can = [nm for nm in names if t.size - n_par[nm] - 1 > 0]
+        fits = tuple(_fit_candidate(nm, t, y, s, lam, start) if (nm in can or not can) else
+                     CandidateFit(nm, False, n_par[nm], float("inf"), float("nan"), {}, {}, float("nan"),
+                                  float("nan"), float("nan"),
+                                  f"not fitted: AICc needs more than K + 1 = {n_par[nm] + 1} points, got {t.size}")
+                     for nm in names)
     else:
         fits = tuple(_fit_candidate_ml(nm, t, y, lam, start, error_model) for nm in names)
     eligible = [f for f in fits if f.eligible]
