@@ -39,11 +39,13 @@ band_level = 0.95            # coverage of the shaded bands around fitted curves
 from html import escape
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 import pkdose
 from pkdose.data import read_trial
+from pkdose.dosimetry.dose import ALPHA_RBE_SOURCE
 from pkdose.dosimetry.imaging import trial_doses
 from pkdose.fit import fit_trial
 from pkdose.report import (bed_figure, check_text, demo_trial, dose_figure, dose_per_activity_figure,
@@ -253,6 +255,19 @@ display(Markdown("**Parameters**"),
         table(parameter_table({**PARAMETERS, "trial_dir": trial_path.name,          # no local paths in a report
                                "saf_dir": Path(saf_dir).name if saf_dir else saf_dir})))
 display(Markdown("**Software**"), table(package_versions()))
+constants = [{"constant": f"{t} alpha/beta", "value": lq.alpha_beta_Gy, "unit": "Gy", "source": lq.source.citation}
+             for t, lq in doses.lq.items()]
+constants += [{"constant": f"{t} repair half-time", "value": lq.repair_half_time_h, "unit": "h",
+               "source": lq.source.citation} for t, lq in doses.lq.items()]
+constants += [{"constant": f"{lim.tissue} BED limit, {lim.condition}", "value": lim.bed_Gy, "unit": "Gy",
+               "source": lim.source.citation} for lim in doses.bed_limits]
+if (doses.doses["alpha_fraction"] > 0).any():
+    constants.append({"constant": "alpha RBE (deterministic effects)", "value": doses.alpha_rbe, "unit": "-",
+                      "source": ALPHA_RBE_SOURCE.citation})
+constants.append({"constant": f"{trial.nuclide} physical half-life", "unit": "h", "source": "ICRP Publication 107",
+                  "value": float(np.log(2) / next(iter(fits.values())).decay_constant_per_h)})
+display(Markdown("**Constants** (every number the dose calculation takes from the literature; the S values "
+                 "per region and patient are in the absorbed-dose table)"), table(pd.DataFrame(constants)))
 display(Markdown("**Sources**"), table(source_table(doses.sources)))
 if doses.data_files:
     display(Markdown("**ICRP 133 data files read** (not distributed with pkdose; checked against the published set)"),
