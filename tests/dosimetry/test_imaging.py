@@ -61,9 +61,13 @@ def mono(tmp_path):
 
 
 def test_dose_is_local_absorption_s_times_tia(mono):
+    from pkdose.dosimetry.spheres import sphere_s_value
+
     _, d = mono
     row = d.doses.set_index(["cycle", "target"]).loc[(1, "kidneys")]
-    s = DELTA_NP_J * DECAYS_PER_MBQ_H / 0.31                    # Gy/(MBq·h), hand-computed
+    photons = sphere_s_value("Lu-177", 0.31).by_class["photon"]    # sphere photon self-dose (tested there)
+    assert 0 < photons / row["s_Gy_per_MBq_h"] < 0.05            # Lu-177: photons are a few per cent
+    s = DELTA_NP_J * DECAYS_PER_MBQ_H / 0.31 + photons          # Gy/(MBq·h), non-penetrating part by hand
     tia = 150.0 * 50.0 / math.log(2)                            # A0·Teff/ln2 of the exact data
     assert row["s_Gy_per_MBq_h"] == pytest.approx(s, rel=1e-4)  # ICRP 107 value given to 5 digits
     assert row["absorbed_Gy"] == pytest.approx(s * tia, rel=1e-4)
@@ -116,7 +120,7 @@ def test_tumours_use_the_sphere_model(tmp_path):
     row = d.doses.set_index(["cycle", "target"]).loc[(1, "tumour_1")]
     assert row["s_model"] == "sphere"
     assert row["s_Gy_per_MBq_h"] == pytest.approx(sphere_s_value("Lu-177", 0.02).value, rel=1e-12)
-    assert d.doses.set_index(["cycle", "target"]).loc[(1, "kidneys"), "s_model"] == "local absorption"
+    assert d.doses.set_index(["cycle", "target"]).loc[(1, "kidneys"), "s_model"] == "local + sphere photons"
     assert any("Berger" in s.citation for s in d.sources)
 
 
@@ -128,12 +132,17 @@ def test_alpha_emitter_progeny_in_situ_and_rbe_weighting():
     trial = read_trial(Path(__file__).resolve().parents[2] / "trial_data" / "ra223-xofigo-demo")
     d = trial_doses(trial, fit_trial(trial, patient="RA01"))
     row = d.doses.set_index(["cycle", "target"]).loc[(1, "whole_body")]
-    sv = local_absorption_s_value("Ra-223", trial.patient("RA01").body_mass_kg, progeny="in-situ")
-    assert row["s_Gy_per_MBq_h"] == pytest.approx(sv.value, rel=1e-12)
+    from pkdose.dosimetry.spheres import sphere_s_value
+
+    mass = trial.patient("RA01").body_mass_kg
+    sv = local_absorption_s_value("Ra-223", mass, progeny="in-situ")
+    photons = sphere_s_value("Ra-223", mass, progeny="in-situ").by_class["photon"]
+    assert row["s_Gy_per_MBq_h"] == pytest.approx(sv.value + photons, rel=1e-12)
     # the short-lived chain (Rn-219, Po-215, Pb-211, Bi-211, Tl-207/Po-211) adds about 4x the parent's
     # own non-penetrating energy (ICRP 107: 5.98 MeV for Ra-223 alone vs ~28 MeV for the chain)
     assert 4.0 < sv.value / local_absorption_s_value("Ra-223", 1.0).value * trial.patient("RA01").body_mass_kg < 5.5
     assert sum(sv.by_class.values()) == pytest.approx(sv.value, rel=1e-12)
+    assert row["alpha_fraction"] == pytest.approx(sv.by_class["alpha"] / (sv.value + photons), rel=1e-12)
     assert 0.9 < row["alpha_fraction"] < 1.0
     assert row["rbe_weighted_Gy"] == pytest.approx(row["absorbed_Gy"] * (1 + 4 * row["alpha_fraction"]), rel=1e-12)
     assert any("MIRD Pamphlet No. 22" in s.citation for s in d.sources)
@@ -186,3 +195,18 @@ def test_icrp133_without_whole_body_says_what_is_missing(mono, saf_dir):
     reasons = dict(zip(d.not_computed["region"], d.not_computed["reason"]))
     assert "whole-body" in reasons["remainder"] and "effective dose" in reasons
     assert d.effective.empty
+
+
+def test_local_method_refuses_regions_that_need_a_phantom(tmp_path):
+    folder = write(tmp_path / "rm")
+    (folder / "trial.toml").write_text((folder / "trial.toml").read_text()
+                                       .replace('regions = ["kidneys", "liver"]', 'regions = ["kidneys", "liver", "red_marrow"]')
+                                       .replace("kidneys = 0.31", "kidneys = 0.31\nred_marrow = 1.17"))
+    extra = [f"P1,{c},{t},red_marrow,{30 * math.exp(-math.log(2) * t / 60):.10g}" for c in (1, 2)
+             for t in (4.0, 24.0, 96.0, 168.0)]
+    (folder / "measurements.csv").write_text((folder / "measurements.csv").read_text() + "\n".join(extra) + "\n")
+    trial = read_trial(folder)
+    d = trial_doses(trial, fit_trial(trial, n_terms=(1,), uptake=False))
+    assert "red_marrow" not in set(d.doses["target"])
+    reason = dict(zip(d.not_computed["region"], d.not_computed["reason"]))["red_marrow"]
+    assert "ICRP 133" in reason and "icrp133" in reason

@@ -6,11 +6,16 @@ The chain a trial report runs: per patient, cycle and region a fitted curve
 parameters the same curve, scaled by S, is the dose-rate curve whose BED is computed
 (:mod:`pkdose.dosimetry.radiobiology`); cycles add.
 
-Method ``"local-absorption"`` (no ICRP 133 files needed) gives each organ the self-dose of
-its non-penetrating emissions absorbed where emitted, with the region's measured mass from the
-trial manifest (``organ_mass_kg``; ``whole_body`` uses the body mass): photons and cross-doses
-are **not included**, every table says so, and a region without a mass is listed as not computed,
-with the reason, instead of being given a reference mass silently. Tumours (regions named
+Method ``"local-absorption"`` (the embedded default, no ICRP 133 files needed) gives each organ
+the self-dose of its non-penetrating emissions absorbed where emitted plus the photon self-dose
+of a unit-density sphere of the organ's mass (the photon part of
+:func:`pkdose.dosimetry.spheres.sphere_s_value`), with the region's measured mass from the trial
+manifest (``organ_mass_kg``; ``whole_body`` uses the body mass): cross-doses are **not
+included**, every table says so, and a region without a mass is listed as not computed, with the
+reason, instead of being given a reference mass silently. Regions whose dose needs the
+geometry of a phantom — red marrow, bone surfaces, the walls of hollow organs (names in
+:data:`NEEDS_PHANTOM`) — are refused (listed as not computed, naming the ICRP 133 data that would
+give them), as is the effective dose. Tumours (regions named
 ``tumour``, ``tumor`` or ``lesion``, optionally with a ``_``/``:``/``-`` label:
 :func:`pkdose.dosimetry.regions.is_tumour`) get the self-dose of a unit-density sphere of their
 measured mass (:func:`pkdose.dosimetry.spheres.sphere_s_value`: electron escape and photon
@@ -64,12 +69,17 @@ from .regions import is_tumour
 from .spheres import sphere_s_value
 from .svalues import local_absorption_s_value
 
-__all__ = ["METHODS", "BEDLimit", "KIDNEY_BED_LIMITS", "TrialDoses", "trial_doses"]
+__all__ = ["METHODS", "NEEDS_PHANTOM", "BEDLimit", "KIDNEY_BED_LIMITS", "TrialDoses", "trial_doses"]
 
 METHODS = ("local-absorption", "icrp133")
 
 #: Region name that is dosed with the body mass (``body_mass_kg`` of the manifest).
 WHOLE_BODY = "whole_body"
+#: Regions the local-absorption method refuses: their dose depends on a geometry (marrow cavities,
+#: bone surfaces, thin walls around contents) that a self-absorbing sphere does not have.
+NEEDS_PHANTOM = ("red_marrow", "bone_marrow", "bone_surface", "bone_surfaces", "endosteum", "stomach_wall",
+                 "small_intestine_wall", "colon_wall", "bladder_wall", "urinary_bladder_wall", "gallbladder_wall",
+                 "heart_wall")
 
 
 @dataclass(frozen=True)
@@ -92,8 +102,9 @@ KIDNEY_BED_LIMITS = (BEDLimit("kidneys", 40.0, "no risk factors", _BODEI),
                      BEDLimit("kidneys", 28.0, "with risk factors (hypertension, diabetes)", _BODEI))
 
 _LOCAL_LABEL = ("local absorption: self-dose of non-penetrating emissions (ICRP 107) absorbed in the region's "
-                "measured mass; photons and cross-doses NOT included. Tumours: self-dose of a unit-density sphere "
-                "of the measured mass (electrons and photons), cross-dose NOT included")
+                "measured mass, plus the photon self-dose of a unit-density sphere of that mass; cross-doses NOT "
+                "included. Tumours: self-dose of a unit-density sphere of the measured mass (electron escape and "
+                "photons), cross-dose NOT included")
 
 
 @dataclass(frozen=True)
@@ -244,6 +255,11 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
             continue
         p = patients[pid]
         mass = p.body_mass_kg if region == WHOLE_BODY else p.organ_mass_kg.get(region)
+        if region.lower() in NEEDS_PHANTOM:
+            missing[(pid, region)] = (f"the dose to {region!r} depends on a geometry a sphere does not have: "
+                                      "it needs the ICRP 133 specific absorbed fractions (method='icrp133', "
+                                      "saf_dir= or PKDOSE_ICRP133_DIR)")
+            continue
         if mass is None:
             missing[(pid, region)] = (f"no mass for region {region!r} of patient {pid!r} "
                                       f"(trial.toml patients.organ_mass_kg)")
@@ -254,15 +270,18 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
         tumour = is_tumour(region)
         key = (trial.nuclide, float(mass), tumour)
         if key not in s_cache:
-            sv: Any = (sphere_s_value(trial.nuclide, float(mass), progeny=progeny) if tumour
-                       else local_absorption_s_value(trial.nuclide, float(mass), progeny=progeny))
+            sphere = sphere_s_value(trial.nuclide, float(mass), progeny=progeny)
+            sphere_sources.extend(sphere.sources_cited)
             if tumour:
-                sphere_sources.extend(sv.sources_cited)
-            s_cache[key] = (sv.value, sv.by_class.get("alpha", 0.0) / sv.value)
+                s_cache[key] = (sphere.value, sphere.by_class.get("alpha", 0.0) / sphere.value)
+            else:
+                local = local_absorption_s_value(trial.nuclide, float(mass), progeny=progeny)
+                total = local.value + sphere.by_class.get("photon", 0.0)
+                s_cache[key] = (total, local.by_class.get("alpha", 0.0) / total)
         s, alpha_share = s_cache[key]
         d, sd = s * fit.tia_MBq_h, s * fit.tia_sd_MBq_h
         row = {"patient": pid, "cycle": cycle, "target": region, "mass_kg": float(mass),
-               "s_model": "sphere" if tumour else "local absorption", "s_Gy_per_MBq_h": s,
+               "s_model": "sphere" if tumour else "local + sphere photons", "s_Gy_per_MBq_h": s,
                "absorbed_Gy": d, "absorbed_sd_Gy": sd, "Gy_per_GBq": d / (a0 / 1000.0),
                "alpha_fraction": alpha_share, "rbe_weighted_Gy": d * (1.0 + (alpha_rbe - 1.0) * alpha_share),
                "bed_Gy": np.nan, "bed_sd_Gy": np.nan}

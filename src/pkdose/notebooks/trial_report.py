@@ -231,8 +231,9 @@ print(check_text(doses.tia.groupby("region", as_index=False)["tia_per_activity_h
 
 # %%
 if doses.method == "local-absorption":
-    missing = [{"quantity": "cross-doses and photon self-dose",
-                "reason": "local absorption counts only non-penetrating emissions absorbed in their own region"},
+    missing = [{"quantity": "cross-doses (organ to organ, tumour to organ)",
+                "reason": "the embedded method gives self-doses only: non-penetrating emissions absorbed locally "
+                          "and photons absorbed in a sphere of the region's mass"},
                {"quantity": "effective dose",
                 "reason": "needs absorbed doses to all ICRP 103 tissues: run with method='icrp133' and the ICRP 133 "
                           "specific absorbed fractions (pkdose report --method icrp133 --saf-dir DIR)"}]
