@@ -21,6 +21,24 @@ For each of wntr's example networks Net1, Net3 and Net6 (``wntr/library/networks
 
 Ratios are "method time / pkdose time" (above 1: pkdose is faster), all measured in this run.
 Where ``read_inp`` refuses a network (features outside the steady-state subset) the row says so.
+
+Scaling (``--scaling [--sizes 1e3,1e4,1e5,1e6]``): synthetic square-grid meshes of about that many
+pipes (:func:`pkdose.flow.synthetic.grid_network`, seed 1: random lengths, diameters, C, demands,
+one reservoir per ~2000 junctions), written once to an EPANET ``.inp`` in L/s with
+``wntr.network.write_inpfile``. Every measurement runs in a forked child process (so that peak
+memory is its own: ``VmHWM`` of ``/proc/self/status`` after resetting it, above the RSS before the
+timed call), on that same file:
+
+* pkdose: ``read_inp`` (timed apart), then ``solve_flow`` with the file's ACCURACY 0.001;
+* EPANET's C hydraulic solve through wntr's public toolkit class ``ENepanet``: ``ENopenH``
+  (EPANET's sparse ordering and symbolic factorisation), ``ENinitH``, ``ENrunH`` (the Newton
+  iterations) for t = 0, ``ENopen`` (parsing) outside the timed region;
+* ``wntr.sim.EpanetSimulator(wn).run_sim()`` end to end (writes the .inp, runs EPANET, reads its
+  float32 binary output); its results give the flow/head differences (same ACCURACY 0.001);
+* ``wntr.sim.WNTRSimulator`` (wntr's own Newton solver in Python) up to ``--wntr-max`` pipes.
+
+EPANET runs up to ``--epanet-max`` pipes (its ``ENopenH`` grows about quadratically with size).
+The fitted exponent b of time ≈ a · pipes^b is printed for pkdose and EPANET.
 """
 
 from __future__ import annotations
@@ -43,6 +61,7 @@ if os.path.isdir(os.path.join(_SRC, "pkdose")) and _SRC not in sys.path:
 
 from pkdose.errors import PkdoseError  # noqa: E402
 from pkdose.flow import read_inp, solve_flow  # noqa: E402
+from pkdose.flow.synthetic import grid_network, to_wntr  # noqa: E402
 
 NETWORKS = ("Net1", "Net3", "Net6")
 GPM_M3S = 0.028317 / 448.831
@@ -116,10 +135,178 @@ def wntr_epanet_simulator(inp: Path, repeats: int) -> float:
     return best
 
 
+# ------------------------------------------------------------------------------------------
+# scaling on synthetic grids
+# ------------------------------------------------------------------------------------------
+
+def _reset_peak() -> float:
+    """Reset the peak RSS (Linux clear_refs 5) and return the current RSS [MB]."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:  # pragma: no cover - not Linux: fall back to the (unreset) peak
+        pass
+    return _status_mb("VmRSS")
+
+
+def _status_mb(key: str) -> float:
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:  # pragma: no cover
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _peak_above(base_mb: float) -> float:
+    return max(0.0, _status_mb("VmHWM") - base_mb)
+
+
+def _pk_child(path: str, repeats: int) -> dict:
+    t0 = time.perf_counter()
+    net = read_inp(path)
+    t_read = time.perf_counter() - t0
+    best, sol, peak = float("inf"), None, 0.0
+    for _ in range(repeats):
+        base = _reset_peak()
+        t0 = time.perf_counter()
+        sol = solve_flow(net)
+        best = min(best, time.perf_counter() - t0)
+        peak = max(peak, _peak_above(base))
+    return dict(read=t_read, solve=best, iters=sol.iterations, peak=peak,
+                flow=sol.flow_m3s, head=sol.head_m, nj=len(net.junctions), npipe=len(net.pipes))
+
+
+def _en_child(path: str, repeats: int) -> dict:
+    from wntr.epanet import toolkit
+
+    with tempfile.TemporaryDirectory() as tmp:
+        en = toolkit.ENepanet(version=2.2)
+        en.ENopen(path, os.path.join(tmp, "b.rpt"), os.path.join(tmp, "b.bin"))
+        en.ENsettimeparam(EN_DURATION, 0)
+        best, best_run, peak = float("inf"), float("inf"), 0.0
+        try:
+            for _ in range(repeats):
+                base = _reset_peak()
+                t0 = time.perf_counter()
+                en.ENopenH()
+                en.ENinitH(0)
+                t1 = time.perf_counter()
+                en.ENrunH()
+                t2 = time.perf_counter()
+                en.ENcloseH()
+                best, best_run = min(best, t2 - t0), min(best_run, t2 - t1)
+                peak = max(peak, _peak_above(base))
+        finally:
+            en.ENclose()
+    return dict(solve=best, run=best_run, peak=peak)
+
+
+def _sim_child(path: str, which: str) -> dict:
+    import wntr
+
+    wn = wntr.network.WaterNetworkModel(path)
+    wn.options.time.duration = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        base = _reset_peak()
+        t0 = time.perf_counter()
+        if which == "epanet":
+            res = wntr.sim.EpanetSimulator(wn).run_sim(file_prefix=os.path.join(tmp, "s"))
+        else:
+            res = wntr.sim.WNTRSimulator(wn).run_sim()
+        elapsed = time.perf_counter() - t0
+        peak = _peak_above(base)
+    return dict(time=elapsed, peak=peak,
+                flow=res.link["flowrate"].iloc[0].astype(float),
+                head=res.node["head"].iloc[0].astype(float))
+
+
+def _in_child(fn, *args):  # type: ignore[no-untyped-def]
+    import multiprocessing as mp
+
+    with mp.get_context("fork").Pool(1) as pool:
+        return pool.apply(fn, args)
+
+
+def _fit_exponent(sizes: list[float], times: list[float]) -> float:
+    if len(sizes) < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
+
+
+def scaling(sizes: list[int], epanet_max: int, wntr_max: int) -> None:
+    import wntr
+
+    print("pkdose flow scaling: synthetic grid meshes, solve_flow vs EPANET 2.2 and WNTR")
+    print(f"  python {platform.python_version()} on {platform.platform()}; numpy {np.__version__}; "
+          f"wntr {wntr.__version__}; nproc {os.cpu_count()}; load {os.getloadavg()}\n")
+    hdr = ("| pipes | junctions | pkdose solve s (iters) | pkdose peak MB | EPANET C s "
+           "(ENrunH s) | ratio | EPANET peak MB | EpanetSimulator s | ratio | WNTRSimulator s "
+           "| ratio | max abs dq / max abs q | max abs dH m | read_inp s |")
+    print(hdr)
+    print("|" + "|".join("---" for _ in hdr.strip("|").split("|")) + "|")
+    fit_pk: list[tuple[float, float]] = []
+    fit_en: list[tuple[float, float]] = []
+    for n in sizes:
+        net = grid_network(n, seed=1)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "grid.inp")
+            wntr.network.write_inpfile(to_wntr(net), path, units="LPS")
+            del net
+            reps = 5 if n <= 10_000 else (2 if n <= 100_000 else 1)
+            pk = _in_child(_pk_child, path, reps)
+            npipe = pk["npipe"]
+            fit_pk.append((npipe, pk["solve"]))
+            cells = [f"{npipe}", f"{pk['nj']}", f"{pk['solve']:.3g} ({pk['iters']})",
+                     f"{pk['peak']:.0f}"]
+            if n <= epanet_max:
+                en = _in_child(_en_child, path, reps if n <= 10_000 else 1)
+                sim = _in_child(_sim_child, path, "epanet")
+                fit_en.append((npipe, en["solve"]))
+                q, h = sim["flow"][pk["flow"].index], sim["head"][pk["head"].index]
+                dq = float((pk["flow"] - q).abs().max() / q.abs().max())
+                dh = float((pk["head"] - h).abs().max())
+                cells += [f"{en['solve']:.3g} ({en['run']:.3g})", f"{en['solve'] / pk['solve']:.2f}",
+                          f"{en['peak']:.0f}", f"{sim['time']:.3g}",
+                          f"{sim['time'] / pk['solve']:.1f}"]
+            else:
+                dq = dh = float("nan")
+                cells += ["not run", "", "", "not run", ""]
+            if n <= wntr_max:
+                ws = _in_child(_sim_child, path, "wntr")
+                cells += [f"{ws['time']:.3g}", f"{ws['time'] / pk['solve']:.0f}"]
+            else:
+                cells += ["not run", ""]
+            cells += [f"{dq:.1e}", f"{dh:.1e}", f"{pk['read']:.3g}"]
+        print("| " + " | ".join(cells) + " |", flush=True)
+    print(f"\nfitted exponent b of time = a * pipes^b: pkdose solve_flow "
+          f"{_fit_exponent(*zip(*fit_pk)) if fit_pk else float('nan'):.2f}, "
+          f"EPANET C solve {_fit_exponent(*zip(*fit_en)) if len(fit_en) > 1 else float('nan'):.2f}")
+    print("ratio = method time / pkdose solve_flow time (above 1: pkdose faster); both at "
+          "ACCURACY 0.001; EPANET C s = ENopenH + ENinitH + ENrunH; peak MB = peak RSS above "
+          "the RSS before the timed call, in a separate process per method")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--scaling", action="store_true",
+                    help="synthetic grids instead of wntr's example networks")
+    ap.add_argument("--sizes", default="1e3,1e4,1e5,1e6",
+                    help="grid sizes in pipes, comma-separated (with --scaling)")
+    ap.add_argument("--epanet-max", type=float, default=1e5,
+                    help="largest grid EPANET is run on (with --scaling)")
+    ap.add_argument("--wntr-max", type=float, default=1e4,
+                    help="largest grid WNTRSimulator is run on (with --scaling)")
     args = ap.parse_args()
+    if args.scaling:
+        warnings.simplefilter("ignore")
+        scaling([int(float(x)) for x in args.sizes.split(",")], int(args.epanet_max),
+                int(args.wntr_max))
+        return
     try:
         import wntr
     except Exception as exc:  # pragma: no cover

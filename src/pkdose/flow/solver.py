@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
-from scipy.sparse.linalg import splu
+from scipy.sparse.linalg import SuperLU, splu
 
 from pkdose.errors import (
     ConvergenceError,
@@ -267,8 +267,8 @@ def solve_flow(network: VascularNetwork, *,
     max_iter = network.max_iter if max_iter is None else max_iter
     method = f"global gradient algorithm ({law})"
     junctions = [j.name for j in network.junctions]
-    jindex = {n: i for i, n in enumerate(junctions)}
-    fixed_head = {n.name: n.head_m for n in network.fixed_heads}
+    fixed_names = [n.name for n in network.fixed_heads]
+    fixed_values = np.array([n.head_m for n in network.fixed_heads], dtype=float)
     nj = len(junctions)
     demand = np.array([j.demand_m3s for j in network.junctions], dtype=float)
 
@@ -276,10 +276,14 @@ def solve_flow(network: VascularNetwork, *,
     npipe = len(network.pipes)
     names = [lk.name for lk in links]
     is_open = np.array([lk.status == "open" for lk in links], dtype=np.bool_)
-    start_j = np.array([jindex.get(lk.start, -1) for lk in links], dtype=np.intp)
-    end_j = np.array([jindex.get(lk.end, -1) for lk in links], dtype=np.intp)
-    start_h = np.array([fixed_head.get(lk.start, 0.0) for lk in links])
-    end_h = np.array([fixed_head.get(lk.end, 0.0) for lk in links])
+    # node names -> junction index (-1 for a fixed-head node) and fixed head (0 at junctions),
+    # by hashed look-up in pandas (node names are unique: VascularNetwork checks it)
+    jpos, fpos = pd.Index(junctions, dtype=object), pd.Index(fixed_names, dtype=object)
+    ends_by_side = ([lk.start for lk in links], [lk.end for lk in links])
+    start_j, end_j = (jpos.get_indexer(side).astype(np.intp) for side in ends_by_side)
+    start_f, end_f = (fpos.get_indexer(side) for side in ends_by_side)
+    start_h = np.where(start_f >= 0, np.append(fixed_values, 0.0)[start_f], 0.0)
+    end_h = np.where(end_f >= 0, np.append(fixed_values, 0.0)[end_f], 0.0)
 
     L = np.array([p.length_m for p in network.pipes])
     d = np.array([p.diameter_m for p in network.pipes])
@@ -327,9 +331,14 @@ def solve_flow(network: VascularNetwork, *,
         active[list(closed_by_check)] = False
         q[~active] = 0.0
         idx = np.flatnonzero(active)
-        _check_connected(network, junctions, jindex, [links[k] for k in idx], method)
         sj, ej, sh, eh = start_j[idx], end_j[idx], start_h[idx], end_h[idx]
+        _check_connected(junctions, sj, ej, method)
         both = (sj >= 0) & (ej >= 0)
+        # the sparsity pattern of A is fixed until the next status check: its fill-reducing
+        # ordering is computed at the first factorisation and reused (see _HeadMatrixLU)
+        rows = np.concatenate([np.arange(nj), sj[both], ej[both]])
+        cols = np.concatenate([np.arange(nj), ej[both], sj[both]])
+        head_lu = _HeadMatrixLU(nj, rows, cols)
         converged = False
         while iterations < max_iter:
             iterations += 1
@@ -348,12 +357,9 @@ def solve_flow(network: VascularNetwork, *,
             diag = np.zeros(nj)
             np.add.at(diag, sj[sj >= 0], P[sj >= 0])
             np.add.at(diag, ej[ej >= 0], P[ej >= 0])
-            rows = np.concatenate([np.arange(nj), sj[both], ej[both]])
-            cols = np.concatenate([np.arange(nj), ej[both], sj[both]])
             vals = np.concatenate([diag, -P[both], -P[both]])
-            A = sp.csc_matrix((vals, (rows, cols)), shape=(nj, nj))
             try:
-                lu = splu(A) if nj else None
+                lu = head_lu.factor(vals) if nj else None
             except RuntimeError as exc:
                 raise SolverError(method, f"singular head equations at iteration "
                                   f"{iterations}: {exc}") from None
@@ -404,9 +410,9 @@ def solve_flow(network: VascularNetwork, *,
     active = is_open.copy()
     active[list(closed_by_check)] = False
     flow = pd.Series(np.where(active, q, 0.0), index=names, name="flow_m3s", dtype=float)
-    head = pd.Series({**{n: float(H[i]) for i, n in enumerate(junctions)}, **fixed_head},
-                     name="head_m", dtype=float)
-    closed = tuple(names[k] for k in range(len(links)) if not active[k])
+    head = pd.Series(np.concatenate([np.asarray(H, dtype=float), fixed_values]),
+                     index=[*junctions, *fixed_names], name="head_m", dtype=float)
+    closed = tuple(names[k] for k in np.flatnonzero(~active))
     return FlowSolution(network, flow, head, iterations, relerr, head_err, closed, law)
 
 
@@ -441,20 +447,68 @@ def _pipe_viscosities(network: VascularNetwork, given: Mapping[str, float] | Non
     return nu
 
 
-def _check_connected(network: VascularNetwork, junctions: list[str], jindex: dict[str, int],
-                     links: list[Pipe | Pump], method: str) -> None:
-    """Every junction must reach a fixed-head node through open links (else H is singular)."""
+class _HeadMatrixLU:
+    """Sparse LU factorisations of the head matrix A, one per Newton iteration.
+
+    A = A21 D⁻¹ A12 is symmetric and, with P > 0, a diagonally dominant M-matrix whose
+    sparsity pattern (given by ``rows``, ``cols``) does not change between iterations. The
+    first :meth:`factor` orders it for little fill with SuperLU's minimum degree ordering on
+    the symmetric structure (``MMD_AT_PLUS_A``, symmetric mode, diagonal pivots preferred);
+    later ones factor the matrix permuted by that same ordering in natural order, so the
+    ordering is computed once per status check instead of once per iteration. Results differ
+    from a default ``splu`` (COLAMD, partial pivoting) only by round-off in the heads.
+    """
+
+    _OPTIONS = dict(diag_pivot_thresh=1e-3, options=dict(SymmetricMode=True))
+
+    def __init__(self, n: int, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> None:
+        self.n, self.rows, self.cols = n, rows, cols
+        self.order: NDArray[np.intp] | None = None  # position i holds original row order[i]
+        self.inverse: NDArray[np.intp] | None = None
+
+    def factor(self, vals: Array) -> _PermutedLU:
+        """Factorise A(vals); raises RuntimeError (from SuperLU) if A is singular."""
+        n = self.n
+        if self.order is None or self.inverse is None:
+            A = sp.csc_matrix((vals, (self.rows, self.cols)), shape=(n, n))
+            lu = splu(A, permc_spec="MMD_AT_PLUS_A", **self._OPTIONS)  # type: ignore[arg-type]
+            # SuperLU factors Pr A Pc; column j of A Pc is column argsort(perm_c)[j] of A
+            self.inverse = np.asarray(lu.perm_c, dtype=np.intp)
+            self.order = np.argsort(self.inverse).astype(np.intp)
+            self.rows, self.cols = self.inverse[self.rows], self.inverse[self.cols]
+            return _PermutedLU(lu, None, None)
+        Ap = sp.csc_matrix((vals, (self.rows, self.cols)), shape=(n, n))
+        lu = splu(Ap, permc_spec="NATURAL", **self._OPTIONS)  # type: ignore[arg-type]
+        return _PermutedLU(lu, self.order, self.inverse)
+
+
+@dataclass(frozen=True)
+class _PermutedLU:
+    """A SuperLU factorisation of A[order][:, order] (or of A itself if ``order`` is None)."""
+
+    lu: SuperLU
+    order: NDArray[np.intp] | None
+    inverse: NDArray[np.intp] | None
+
+    def solve(self, b: Array) -> Array:
+        """x with A x = b."""
+        if self.order is None or self.inverse is None:
+            return np.asarray(self.lu.solve(b), dtype=np.float64)
+        y = self.lu.solve(np.ascontiguousarray(b[self.order]))
+        return np.asarray(y, dtype=np.float64)[self.inverse]
+
+
+def _check_connected(junctions: list[str], sj: NDArray[np.intp], ej: NDArray[np.intp],
+                     method: str) -> None:
+    """Every junction must reach a fixed-head node through the links with junction indices
+    ``sj`` → ``ej`` (-1 for a fixed-head end); else the head equations are singular."""
     nj = len(junctions)
     n = nj + 1  # node nj stands for all fixed-head nodes together
-    rows, cols = [], []
-    for lk in links:
-        a = jindex.get(lk.start, nj)
-        b = jindex.get(lk.end, nj)
-        rows.append(a)
-        cols.append(b)
+    rows = np.where(sj >= 0, sj, nj)
+    cols = np.where(ej >= 0, ej, nj)
     graph = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    cut = [junctions[i] for i in range(nj) if labels[i] != labels[nj]]
+    cut = [junctions[i] for i in np.flatnonzero(labels[:nj] != labels[nj])]
     if cut:
         shown = ", ".join(cut[:10]) + (" ..." if len(cut) > 10 else "")
         raise SolverError(method, f"{len(cut)} junction(s) not connected to any reservoir or "
