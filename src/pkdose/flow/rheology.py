@@ -772,6 +772,10 @@ def _distribute(network: VascularNetwork, q: Array, hd_old: Array, d_um: Array,
     return hd, used, unseparated
 
 
+#: Iterations without progress of the haematocrit residual before the relaxation is halved.
+STALL_ITERATIONS = 10
+
+
 def solve_blood_flow(network: VascularNetwork, *, inflow_hd: float | Mapping[str, float],
                      plasma_viscosity_pa_s: float, law: Law = "vivo-1994",
                      phase_separation: bool = True, hd_tol: float = 1e-6,
@@ -793,7 +797,9 @@ def solve_blood_flow(network: VascularNetwork, *, inflow_hd: float | Mapping[str
        β). Blood leaving the network at a node leaves with H_mix. Otherwise (more than two
        vessels out, or blood entering from outside straight into two vessels) every vessel
        out gets H_mix and the node is listed in ``unseparated_nodes``;
-    4. H_D ← H_D + relaxation · (H_D,new − H_D).
+    4. H_D ← H_D + relaxation · (H_D,new − H_D); when the haematocrit residual has not fallen for
+       ``STALL_ITERATIONS`` iterations (the update oscillates between phase-separation branches)
+       the relaxation is halved, down to 1/64 of the value given.
 
     It stops when max |H_D,new − H_D| < ``hd_tol`` and max |q_k − q_(k−1)| / max |q| <
     ``flow_rtol`` (so at least two iterations).
@@ -875,6 +881,7 @@ def solve_blood_flow(network: VascularNetwork, *, inflow_hd: float | Mapping[str
                    1e-9 * max((abs(n.head_m) for n in network.fixed_heads), default=0.0))
     q_prev: Array | None = None
     res_hd = res_q = math.inf
+    rel, best, stall = relaxation, math.inf, 0
     for iteration in range(1, max_iter + 1):
         eta = visc(d_um, hd)
         mu = plasma_viscosity_pa_s * eta
@@ -903,7 +910,15 @@ def solve_blood_flow(network: VascularNetwork, *, inflow_hd: float | Mapping[str
                 plasma_viscosity_pa_s=float(plasma_viscosity_pa_s),
                 inflow_haematocrit=dict(used), unseparated_nodes=tuple(unseparated),
                 hydraulics=hyd)
-        hd = hd + relaxation * (hd_new - hd)
+        # oscillation between phase-separation branches: no progress for STALL_ITERATIONS steps
+        # halves the relaxation (down to relaxation/64), a damped fixed-point iteration
+        if res_hd < 0.999 * best:
+            best, stall = res_hd, 0
+        else:
+            stall += 1
+        if stall >= STALL_ITERATIONS and rel > relaxation / 64:
+            rel, best, stall = rel / 2, res_hd, 0
+        hd = hd + rel * (hd_new - hd)
         q_prev = q
     raise ConvergenceError(method, max_iter, max(res_hd, res_q),
                            f"max |ΔH_D| = {res_hd:.3g} (hd_tol {hd_tol:g}), max |Δq|/max |q| = "
