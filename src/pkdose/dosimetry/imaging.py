@@ -101,6 +101,14 @@ _BODEI = Source("Bodei L et al., Eur J Nucl Med Mol Imaging 2008;35(10):1847-185
 KIDNEY_BED_LIMITS = (BEDLimit("kidneys", 40.0, "no risk factors", _BODEI),
                      BEDLimit("kidneys", 28.0, "with risk factors (hypertension, diabetes)", _BODEI))
 
+def _bed_with_sd(amps: np.ndarray, rates: np.ndarray, dose: float, dose_sd: float,
+                 tissue: LQParameters) -> tuple[float, float]:
+    """BED of a dose-rate curve Σ aᵢe^{−λᵢt} [Gy/h] and its SD (1 + 2GD/(α/β))·SD(D) at fixed G."""
+    b = bed(amps, rates, tissue)
+    g = (b - dose) * tissue.alpha_beta_Gy / dose**2
+    return b, (1.0 + 2.0 * g * dose / tissue.alpha_beta_Gy) * dose_sd
+
+
 _LOCAL_LABEL = ("local absorption: self-dose of non-penetrating emissions (ICRP 107) absorbed in the region's "
                 "measured mass, plus the photon self-dose of a unit-density sphere of that mass; cross-doses NOT "
                 "included. Tumours: self-dose of a unit-density sphere of the measured mass (electron escape and "
@@ -288,10 +296,7 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
         if region in lq:
             amps, rates = fit.terms()
             tissue = lq[region]
-            b = bed(s * amps, rates, tissue)
-            g = (b - d) * tissue.alpha_beta_Gy / d**2
-            row["bed_Gy"] = b
-            row["bed_sd_Gy"] = (1.0 + 2.0 * g * d / tissue.alpha_beta_Gy) * sd
+            row["bed_Gy"], row["bed_sd_Gy"] = _bed_with_sd(s * amps, rates, d, sd, tissue)
         dose_rows.append(row)
     effective_rows: list[dict[str, Any]] = []
     label = _LOCAL_LABEL
@@ -423,9 +428,8 @@ def _icrp133(trial: Any, fits: Mapping[tuple[str, int, str], Any], admin: Mappin
                         amps.append(rem * a_w)
                         rates.append(k_w)
                     tissue = lq[region]
-                    b = bed(np.concatenate(amps), np.concatenate(rates), tissue)
-                    g = (b - dose) * tissue.alpha_beta_Gy / dose**2
-                    row["bed_Gy"], row["bed_sd_Gy"] = b, (1.0 + 2.0 * g * dose / tissue.alpha_beta_Gy) * row["absorbed_sd_Gy"]
+                    row["bed_Gy"], row["bed_sd_Gy"] = _bed_with_sd(np.concatenate(amps), np.concatenate(rates),
+                                                                   dose, row["absorbed_sd_Gy"], tissue)
                 rows.append(row)
             if d.effective_Sv is not None:
                 effective.append({"patient": p.id, "cycle": cycle, "effective_Sv": d.effective_Sv})

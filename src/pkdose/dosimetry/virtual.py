@@ -127,11 +127,11 @@ def virtual_trial(population: Any, masses: LogNormalMasses, *, n_patients: int =
     regions = list(population.regions)
     theta = population.sample(n_patients, n_cycles, seed=seed)            # (N, C, 2R)
     m = masses.sample(regions, n_patients, seed=seed + 1)                    # (N, R)
+    s_unit = local_absorption_s_value(population.nuclide, 1.0).value    # S·m is mass independent
     frames = []
     for j, region in enumerate(regions):
         f = theta[:, :, 2 * j]
         lam = population.decay_constant_per_h + theta[:, :, 2 * j + 1]
-        s_unit = local_absorption_s_value(population.nuclide, 1.0).value    # S·m is mass independent
         s = s_unit / m[:, j]
         d = s[:, None] * activity_MBq * f / lam                              # (N, C) Gy
         bed = np.full(n_patients, np.nan)

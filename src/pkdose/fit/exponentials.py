@@ -184,19 +184,22 @@ class ExponentialFit:
         a, r = _terms(self.model, self.params, self.decay_constant_per_h)
         return exp_sum(t, a, r)
 
-    def tia_monte_carlo(self, n: int = 4000, seed: int = 0) -> tuple[float, float]:
-        """Mean and SD of the TIA [MBq·h] over parameter draws from the fit covariance (normal)."""
+    def parameter_draws(self, n: int, seed: int = 0, *, what: str = "parameter_draws") -> list[dict[str, float]]:
+        """*n* parameter sets drawn from the normal approximation of the fit (its covariance),
+        without the draws that fall outside the model's domain (a negative rate)."""
         cand = next(c for c in self.candidates if c.name == self.model)
         if self.covariance is None:
-            raise FitError("tia_monte_carlo", "a fit with a covariance matrix", "none (fit not eligible)")
+            raise FitError(what, "a fit with a covariance matrix", "none (fit not eligible)")
         names = list(cand.params)
-        cov = np.asarray(self.covariance)
-        draws = np.random.default_rng(seed).multivariate_normal([cand.params[k] for k in names], cov, size=n)
+        draws = np.random.default_rng(seed).multivariate_normal([cand.params[k] for k in names],
+                                                                np.asarray(self.covariance), size=n)
+        params = (dict(zip(names, row)) for row in draws)
+        return [p for p in params if not any(p[k] < 0 for k in names if k.startswith("k"))]
+
+    def tia_monte_carlo(self, n: int = 4000, seed: int = 0) -> tuple[float, float]:
+        """Mean and SD of the TIA [MBq·h] over parameter draws from the fit covariance (normal)."""
         tias = []
-        for row in draws:
-            p = dict(zip(names, row))
-            if any(p[k] < 0 for k in names if k.startswith("k")):
-                continue                                   # outside the model's domain
+        for p in self.parameter_draws(n, seed, what="tia_monte_carlo"):
             a, r = _terms(self.model, p, self.decay_constant_per_h)
             tias.append(float(np.sum(a / r)))
         arr = np.asarray(tias)

@@ -36,20 +36,9 @@ def curve_band(fit: Any, t: np.ndarray, *, level: float = 0.95, n: int = 400, se
     """
     from ..fit.exponentials import exp_sum
 
-    cov = getattr(fit, "covariance", None)
-    if cov is None or not fit.success:
+    if getattr(fit, "covariance", None) is None or not fit.success:
         return None
-    cand = next(c for c in fit.candidates if c.name == fit.model)
-    names = list(cand.params)
-    rng = np.random.default_rng(seed)
-    draws = rng.multivariate_normal([cand.params[k] for k in names], np.asarray(cov), size=n)
-    curves = []
-    for row in draws:
-        p = dict(zip(names, row))
-        if any(p[k] < 0 for k in names if k.startswith("k")):
-            continue
-        a, r = fit.terms(p)
-        curves.append(exp_sum(t, a, r))
+    curves = [exp_sum(t, *fit.terms(p)) for p in fit.parameter_draws(n, seed)]
     if len(curves) < 20:
         return None
     arr = np.asarray(curves)

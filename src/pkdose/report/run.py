@@ -92,6 +92,12 @@ def report_name(trial_id: str, patient: str | None, notebook: str = "trial_repor
     return f"{trial_id}_{safe}" if notebook == "trial_report" else f"{trial_id}_{notebook}"
 
 
+def _outputs(out_dir: str | os.PathLike[str], stem: str, pdf: bool) -> list[Path]:
+    """The files a report writes: page, executed notebook and, with *pdf*, the PDF."""
+    out = Path(out_dir)
+    return [out / f"{stem}.html", out / f"{stem}.ipynb"] + ([out / f"{stem}.pdf"] if pdf else [])
+
+
 def _find_chromium() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
         path = shutil.which(name)
@@ -169,8 +175,7 @@ def run_report(trial_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str
         trial.patient(patient)
     out = Path(out_dir)
     stem = report_name(trial.id, patient, notebook)
-    targets = [out / f"{stem}.html", out / f"{stem}.ipynb"] + ([out / f"{stem}.pdf"] if pdf else [])
-    existing = [str(t) for t in targets if t.exists()]
+    existing = [str(t) for t in _outputs(out, stem, pdf) if t.exists()]
     if existing and not overwrite:
         raise ReportExistsError(f"report output exists: {', '.join(existing)}; pass overwrite=True "
                                 "(CLI: --overwrite) to replace it")
@@ -310,9 +315,8 @@ def run_batch(trial_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str]
         else:
             job_list.append(ReportJob(root, str(out_dir), None, overwrite, pdf, {}, nb))
     if not overwrite:                               # refuse up front, not as one failure per patient
-        stems = [report_name(trial.id, j.patient, j.notebook) for j in job_list]
-        existing = [str(Path(out_dir) / f"{st}{ext}") for st in stems for ext in (".html", ".ipynb", ".pdf")
-                    if (Path(out_dir) / f"{st}{ext}").exists() and (ext != ".pdf" or pdf)]
+        existing = [str(f) for j in job_list for f in _outputs(out_dir, report_name(trial.id, j.patient, j.notebook), pdf)
+                    if f.exists()]
         if existing:
             raise ReportExistsError(f"{len(existing)} report output(s) exist in {out_dir} (e.g. {existing[0]}); "
                                     "pass overwrite=True (CLI: --overwrite) to replace them")
