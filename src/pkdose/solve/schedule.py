@@ -106,8 +106,12 @@ def check_times(times) -> np.ndarray:
 
 
 def run_segments(propagate: Propagator, schedule: Schedule, times: np.ndarray,
-                 n_samples: int) -> tuple[np.ndarray, np.ndarray]:
+                 n_samples: int, out: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Drive *propagate* over the segments of *schedule*; see the module docstring.
+
+    *out*, if given, is a pair of ``(n_samples, n_times, n_states)`` arrays written in place
+    (every element is written) and returned.
 
     Returns
     -------
@@ -116,8 +120,14 @@ def run_segments(propagate: Propagator, schedule: Schedule, times: np.ndarray,
     """
     n = schedule.bolus.shape[1]
     T = times.size
-    X = np.zeros((n_samples, T, n))
-    INT = np.zeros((n_samples, T, n))
+    if out is None:
+        X = np.empty((n_samples, T, n))
+        INT = np.empty((n_samples, T, n))
+    else:
+        X, INT = out
+    before = times < schedule.edges[0]         # output times before the first boundary: nothing yet
+    X[:, before] = 0.0
+    INT[:, before] = 0.0
     x = np.zeros((n_samples, n))
     cum = np.zeros((n_samples, n))
     edges = schedule.edges
@@ -133,8 +143,10 @@ def run_segments(propagate: Propagator, schedule: Schedule, times: np.ndarray,
             continue
         xs, ints = propagate(x, schedule.rate[i], taus)
         k = sel.size
-        X[:, sel] = xs[:, :k]
-        INT[:, sel] = cum[:, None, :] + ints[:, :k]
+        if k:
+            lo, hi = sel[0], sel[-1] + 1            # times are sorted: a contiguous range
+            X[:, lo:hi] = xs[:, :k]
+            np.add(cum[:, None, :], ints[:, :k], out=INT[:, lo:hi])
         if last:
             x = xs[:, -1]
             cum = cum + ints[:, -1]

@@ -243,15 +243,15 @@ class StructuredPropagator:
             nb, P = idx.size, G.shape[3]
             # forcing of this block by its upstream states, in x coordinates: (S, n_b, ncol, P)
             if up.size:
-                F = np.einsum("sij,sjmp->simp", A[:, idx[:, None], up[None, :]], G[:, up])
+                F = _apply(A[:, idx[:, None], up[None, :]], G[:, up])
             else:
                 F = np.zeros((S, nb, self.ncol, P), dtype=dtype)
             if np.any(r[idx]):
                 F[:, :, 0, 0] += r[idx]
             Vinv, V, mu, own = self.Vinvs[b], self.Vs[b], self.mus[b], self.cols[b]
             if Vinv is not None:
-                F = np.einsum("sij,sjmp->simp", Vinv, F)
-                y0 = np.einsum("sij,sj->si", Vinv, x0[:, idx])
+                F = _apply(Vinv, F)
+                y0 = np.matmul(Vinv, x0[:, idx, None])[..., 0]
             else:
                 y0 = x0[:, idx].astype(dtype)
             rows = np.arange(nb)
@@ -270,8 +270,9 @@ class StructuredPropagator:
                 # c_j = (F_j − (j+1) c_{j+1}) / (μ − λ), from the highest power down
                 nxt = np.zeros(F.shape[:3], dtype)
                 for j in range(P - 1, -1, -1):
-                    num = F[..., j] - (j + 1) * nxt
-                    nxt = np.where(num != 0, num / den, 0.0)
+                    num = F[..., j] - (j + 1) * nxt if j < P - 1 else F[..., j]
+                    nxt = num / den
+                    nxt[num == 0] = 0.0              # a zero forcing stays zero, even at den = 0
                     Y[..., j] = nxt
                 # secular terms: forcing F_j τ^j e^{λτ} on eigenvalue λ itself gives F_j τ^{j+1}/(j+1)
                 Y[:, rows, own, 1:] += own_F[..., :-1] / np.arange(1, P)
@@ -285,7 +286,7 @@ class StructuredPropagator:
             resonant |= ~np.all(np.isfinite(amp) & (amp <= MAX_AMPLIFICATION), axis=1)
             with np.errstate(invalid="ignore", over="ignore"):   # resonant samples are discarded
                 Y[:, rows, own, 0] += H
-                G[:, idx] = np.einsum("sij,sjmp->simp", V, Y) if V is not None else Y
+                G[:, idx] = _apply(V, Y) if V is not None else Y
         return G, resonant
 
     def __call__(self, x0: np.ndarray, r: np.ndarray, taus: np.ndarray):
@@ -296,9 +297,13 @@ class StructuredPropagator:
         z = self.modes[:, None, :] * taus[None, :, None]           # (S, T, ncol)
         E = np.exp(z)
         if P == 1:
-            Gt = G[..., 0].transpose(0, 2, 1)                      # (S, ncol, n)
-            x = np.matmul(E, Gt)
-            integral = np.matmul(taus[None, :, None] * phi1(z), Gt)
+            # one product for states and integrals: [E; τ φ₁(μτ)] (S, 2T, ncol) times G (S, ncol, n)
+            T = taus.size
+            basis = np.empty((E.shape[0], 2 * T, E.shape[2]), dtype=E.dtype)
+            basis[:, :T] = E
+            basis[:, T:] = _integral_basis(z, E, self.modes, taus)
+            both = np.matmul(basis, G[..., 0].transpose(0, 2, 1))
+            x, integral = both[:, :T], both[:, T:]
         else:
             powers = taus[None, :, None, None] ** np.arange(P)     # τ^j
             x = np.einsum("simp,stmp->sti", G, E[..., None] * powers)
@@ -306,6 +311,31 @@ class StructuredPropagator:
         if self.complex:
             x, integral = x.real, integral.real
         return x, integral
+
+
+def _apply(M: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """``einsum("sij,sjmp->simp", M, G)`` as one batched matrix product (BLAS, not einsum)."""
+    S, nj, m, p = G.shape
+    return np.matmul(M, G.reshape(S, nj, m * p)).reshape(S, M.shape[1], m, p)
+
+
+#: Below this |μτ|, ``(e^{μτ} − 1)/μ`` would lose more than eps/1e-3 ≈ 2e-13 (relative) to
+#: cancellation; there φ₁ (expm1) is used instead.
+_CANCELLATION_LIMIT = 1e-3
+
+
+def _integral_basis(z: np.ndarray, E: np.ndarray, modes: np.ndarray, taus: np.ndarray) -> np.ndarray:
+    """``∫_0^τ e^{μs} ds = τ φ₁(μτ) = (e^{μτ} − 1)/μ`` for every (sample, time, mode).
+
+    The quotient reuses ``E = e^{μτ}``; where ``|μτ| < _CANCELLATION_LIMIT`` (including μ = 0)
+    it is replaced by ``τ φ₁(μτ)`` from ``expm1``, which has no cancellation.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (E - 1.0) / modes[:, None, :]
+    small = np.abs(z) < _CANCELLATION_LIMIT
+    if small.any():
+        out[small] = np.broadcast_to(taus[None, :, None], z.shape)[small] * phi1(z[small])
+    return out
 
 
 def _moments(z: np.ndarray, P: int) -> np.ndarray:
