@@ -56,7 +56,10 @@ def test_lps_file_is_read_in_si(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("old", "new", "section", "marker"), [
-    ("[COORDINATES]", "[VALVES]\n v1 j1 T1 100 PRV 5 0\n[COORDINATES]", "[VALVES]", "v1 j1"),
+    ("[COORDINATES]", "[VALVES]\n v1 j1 T1 100 PRV 5 0\n[COORDINATES]", "[VALVES] v1", "v1 j1"),
+    ("[COORDINATES]", "[VALVES]\n v1 j1 T1 100 GPV c1 0\n[COORDINATES]", "[VALVES] v1", "v1 j1"),
+    (" T1   2   3   0   5", " T1   2   5   0   5", "[TANKS] T1", "T1   2   5"),
+    (" Units  LPS", " Units  LPS\n Pressure kPa", "[OPTIONS] PRESSURE", "kPa"),
     ("[END]", "[RULES]\nRULE 1\n[END]", "[RULES]", "RULE 1"),
     ("[END]", "[DEMANDS]\n j1 2.0\n[END]", "[DEMANDS]", "j1 2.0"),
     ("[END]", "[EMITTERS]\n j1 0.5\n[END]", "[EMITTERS]", "j1 0.5"),
@@ -68,7 +71,7 @@ def test_lps_file_is_read_in_si(tmp_path: Path) -> None:
     (" LINK p3 OPEN IF NODE T1 BELOW 4", " LINK p3 OPEN IF NODE j1 BELOW 4", "[CONTROLS] control",
      "NODE j1"),
     (" R1   10", " R1   10  pat", "[RESERVOIRS] R1", "R1   10  pat"),
-    ("0  Closed", "0  CV", "[PIPES] p3", "CV"),
+    ("0  Closed", "0  XV", "[PIPES] p3", "XV"),
     ("100  200  100  0  Open\n p2", "abc  200  100  0  Open\n p2", "[PIPES] p1", "abc"),
 ])
 def test_refusals_name_file_line_and_section(tmp_path: Path, old: str, new: str,
@@ -90,7 +93,7 @@ def test_all_problems_reported_at_once(tmp_path: Path) -> None:
     text = BASE.replace("[END]", "[VALVES]\n v1 j1 T1 100 PRV 5 0\n[RULES]\nRULE 1\n[END]")
     with pytest.raises(InputDataError) as err:
         read_inp(write(tmp_path, text))
-    assert [v.field for v in err.value.violations] == ["[VALVES] content", "[RULES] content"]
+    assert [v.field for v in err.value.violations] == ["[RULES] content", "[VALVES] v1"]
 
 
 def test_pump_with_speed_pattern_is_refused(tmp_path: Path) -> None:

@@ -22,11 +22,13 @@ from pkdose.flow.coupling import (
     perfusion,
 )
 from pkdose.flow.network import (
+    ConstantPower,
     FixedHeadNode,
     Junction,
     Pipe,
     Pump,
     PumpCurve,
+    Valve,
     VascularNetwork,
     read_inp,
 )
@@ -80,6 +82,7 @@ __all__ = [
     "PLASMA_VISCOSITY_PA_S",
     "VISCOSITY_LAWS",
     "BloodFlowSolution",
+    "ConstantPower",
     "FixedHeadNode",
     "FlowSolution",
     "Junction",
@@ -87,6 +90,7 @@ __all__ = [
     "Pump",
     "PumpCurve",
     "SurfaceLayer",
+    "Valve",
     "VascularNetwork",
     "darcy_weisbach_headloss",
     "erythrocyte_flux_fraction",

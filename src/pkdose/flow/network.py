@@ -31,6 +31,9 @@ __all__ = [
     "Pipe",
     "PumpCurve",
     "Pump",
+    "ConstantPower",
+    "Valve",
+    "VALVE_KINDS",
     "VascularNetwork",
     "read_inp",
 ]
@@ -52,6 +55,14 @@ FLOW_UNITS_PER_CFS: dict[str, float] = {
 _US_UNITS = {"CFS", "GPM", "MGD", "IMGD", "AFD"}
 
 Status = Literal["open", "closed"]
+ValveStatus = Literal["active", "open", "closed"]
+VALVE_KINDS = ("PRV", "PSV", "FCV", "TCV")
+"""EPANET valve types implemented: pressure reducing, pressure sustaining, flow control and
+throttle control valves (GPV, PBV and PCV are not)."""
+KW_PER_HP = 0.7457
+"""EPANET's kilowatts per horsepower (``KWperHP``)."""
+PSI_PER_FT = 0.4333
+"""EPANET's psi per foot of water (``PSIperFT``), times the specific gravity for pressures."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +120,10 @@ class Pipe:
     minor_loss : float
         Minor loss coefficient K [-]; head loss ``K v²/(2g)`` = ``K 8 q²/(π² g d⁴)``.
     status : {"open", "closed"}
-        A closed pipe carries no flow and is removed from the solution.
+        A closed pipe carries no flow.
+    check_valve : bool
+        A check valve (EPANET status CV) closes the pipe against reverse flow or head, by
+        EPANET's ``cvstatus`` in the solution.
     """
 
     name: str
@@ -120,6 +134,7 @@ class Pipe:
     roughness: float
     minor_loss: float = 0.0
     status: Status = "open"
+    check_valve: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,14 +194,85 @@ class PumpCurve:
 
 
 @dataclass(frozen=True)
+class ConstantPower:
+    """A constant-power pump (EPANET ``POWER``): head gain h = 8.814 P_hp / Q in ft and cfs.
+
+    In SI, h [m] = 8.814 (P / 0.7457 kW) FT_M CFS_M3S / q with P in kW and q in m³/s, i.e.
+    EPANET's own constants (water at 62.4 lb/ft³; 1 hp = 0.7457 kW). EPANET starts it at
+    1 cfs and never closes it for lack of head (its shut-off head is infinite).
+
+    Parameters
+    ----------
+    power_kw : float
+        Power P [kW], > 0.
+    """
+
+    power_kw: float
+
+    @property
+    def coefficient(self) -> float:
+        """r in h = r / q [m m³/s]: 8.814 (P/0.7457) ft·cfs in SI."""
+        return 8.814 * self.power_kw / KW_PER_HP * FT_M * CFS_M3S
+
+    @property
+    def design_flow_m3s(self) -> float:
+        """EPANET's initial flow of a constant-power pump, 1 cfs [m³/s]."""
+        return CFS_M3S
+
+    def head_gain(self, q: float) -> float:
+        """Head gain [m] at flow q > 0 [m³/s]."""
+        return self.coefficient / q
+
+
+@dataclass(frozen=True)
 class Pump:
-    """A pump from ``start`` (suction) to ``end`` (discharge) with a power-function curve."""
+    """A pump from ``start`` (suction) to ``end`` (discharge) with a power-function curve
+    (:class:`PumpCurve`) or a constant power (:class:`ConstantPower`)."""
 
     name: str
     start: str
     end: str
-    curve: PumpCurve
+    curve: PumpCurve | ConstantPower
     status: Status = "open"
+
+
+@dataclass(frozen=True)
+class Valve:
+    """An EPANET control valve from ``start`` (upstream) to ``end`` (downstream).
+
+    The valve's status in the solution follows EPANET 2.2 (``hydstatus.c``, see
+    :func:`~pkdose.flow.solver.solve_flow`): a PRV holds the head of ``end`` at its elevation +
+    ``setting`` while it can (ACTIVE), is fully OPEN when the upstream head is too low, and
+    CLOSED against reverse flow; a PSV holds the head of ``start`` at its elevation +
+    ``setting``; an FCV limits the flow to ``setting``; a TCV is an open valve with minor loss
+    coefficient ``setting``. A fully open valve has the minor loss ``minor_loss`` (or, with
+    none, EPANET's tiny linear resistance 1e-6 ft/cfs).
+
+    Parameters
+    ----------
+    name, start, end : str
+        PRV, PSV and FCV must join two junctions (as EPANET requires).
+    kind : {"PRV", "PSV", "FCV", "TCV"}
+    diameter_m : float
+        Diameter d [m] (for the minor losses).
+    setting : float
+        PRV, PSV: pressure head [m] (of water) above the elevation of ``end`` (PRV) or
+        ``start`` (PSV); FCV: flow [m³/s], ≥ 0; TCV: loss coefficient K [-], ≥ 0.
+    minor_loss : float
+        Minor loss coefficient K [-] of the fully open valve.
+    status : {"active", "open", "closed"}
+        "active": the status is decided in the solution (EPANET's valve with a setting);
+        "open" or "closed": fixed, as EPANET's [STATUS] OPEN/CLOSED (the setting is unused).
+    """
+
+    name: str
+    start: str
+    end: str
+    kind: Literal["PRV", "PSV", "FCV", "TCV"]
+    diameter_m: float
+    setting: float
+    minor_loss: float = 0.0
+    status: ValveStatus = "active"
 
 
 def _violation(where: str, field_: str, expected: str, got: object) -> Violation:
@@ -200,7 +286,7 @@ class VascularNetwork:
     Parameters
     ----------
     name : str
-    junctions, fixed_heads, pipes, pumps : tuple
+    junctions, fixed_heads, pipes, pumps, valves : tuple
         The elements; names must be unique among nodes and among links.
     headloss : {"H-W", "D-W", "H-P"}
         Default head-loss law for :func:`~pkdose.flow.solver.solve_flow`.
@@ -210,6 +296,9 @@ class VascularNetwork:
         Default iteration limit (EPANET ``TRIALS``, 40).
     viscosity_m2s : float
         Kinematic viscosity ν [m²/s] for D-W and H-P (EPANET default 1.0219e-6).
+    check_freq, max_check : int
+        EPANET's CHECKFREQ and MAXCHECK: pump and FCV statuses are checked every
+        ``check_freq`` iterations up to iteration ``max_check``, and at every convergence.
 
     Raises
     ------
@@ -226,6 +315,9 @@ class VascularNetwork:
     accuracy: float = 0.001
     max_iter: int = 40
     viscosity_m2s: float = EPANET_VISCOSITY_M2S
+    valves: tuple[Valve, ...] = ()
+    check_freq: int = 2
+    max_check: int = 10
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
@@ -233,10 +325,11 @@ class VascularNetwork:
         object.__setattr__(self, "fixed_heads", tuple(self.fixed_heads))
         object.__setattr__(self, "pipes", tuple(self.pipes))
         object.__setattr__(self, "pumps", tuple(self.pumps))
+        object.__setattr__(self, "valves", tuple(self.valves))
         where = f"network {self.name!r}"
         bad: list[Violation] = []
         nodes = [n.name for n in self.junctions] + [n.name for n in self.fixed_heads]
-        links = [p.name for p in self.pipes] + [p.name for p in self.pumps]
+        links = list(self.link_names)
         for kind, names in (("node", nodes), ("link", links)):
             seen: set[str] = set()
             for n in names:
@@ -244,7 +337,7 @@ class VascularNetwork:
                     bad.append(_violation(where, f"{kind} {n}", "a unique name", "a duplicate"))
                 seen.add(n)
         known = set(nodes)
-        all_links: list[Pipe | Pump] = [*self.pipes, *self.pumps]
+        all_links: list[Pipe | Pump | Valve] = [*self.pipes, *self.pumps, *self.valves]
         for link in all_links:
             for end in (link.start, link.end):
                 if end not in known:
@@ -256,6 +349,26 @@ class VascularNetwork:
             if not (p.length_m > 0 and p.diameter_m > 0):
                 bad.append(_violation(where, f"pipe {p.name}", "length and diameter > 0",
                                       (p.length_m, p.diameter_m)))
+        junction_names = {j.name for j in self.junctions}
+        for v in self.valves:
+            if v.kind not in VALVE_KINDS:
+                bad.append(_violation(where, f"valve {v.name}", "kind PRV, PSV, FCV or TCV",
+                                      v.kind))
+            elif v.kind != "TCV" and not (v.start in junction_names
+                                          and v.end in junction_names):
+                bad.append(_violation(where, f"valve {v.name}", f"a {v.kind} between two "
+                                      "junctions (EPANET error 219)", (v.start, v.end)))
+            if not v.diameter_m > 0:
+                bad.append(_violation(where, f"valve {v.name}", "diameter > 0", v.diameter_m))
+            if v.status not in ("active", "open", "closed"):
+                bad.append(_violation(where, f"valve {v.name}", "status active, open or closed",
+                                      v.status))
+            if v.kind in ("FCV", "TCV") and not v.setting >= 0:
+                bad.append(_violation(where, f"valve {v.name}", "a setting ≥ 0", v.setting))
+        for pu in self.pumps:
+            if isinstance(pu.curve, ConstantPower) and not pu.curve.power_kw > 0:
+                bad.append(_violation(where, f"pump {pu.name}", "power > 0 kW",
+                                      pu.curve.power_kw))
         if self.headloss not in ("H-W", "D-W", "H-P"):
             bad.append(_violation(where, "headloss", "H-W, D-W or H-P", self.headloss))
         if not self.fixed_heads:
@@ -270,8 +383,9 @@ class VascularNetwork:
 
     @property
     def link_names(self) -> tuple[str, ...]:
-        """Pipe names, then pump names."""
-        return tuple(p.name for p in self.pipes) + tuple(p.name for p in self.pumps)
+        """Pipe names, then pump names, then valve names."""
+        return (tuple(p.name for p in self.pipes) + tuple(p.name for p in self.pumps)
+                + tuple(v.name for v in self.valves))
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,15 +397,16 @@ _IGNORED_SECTIONS = {
     "REACTIONS", "MIXING", "TIMES", "REPORT", "END",
 }
 """Sections that cannot change the steady hydraulic state: skipped whatever they hold."""
-_REFUSED_SECTIONS = {"VALVES", "RULES", "DEMANDS", "EMITTERS", "LEAKAGE"}
+_REFUSED_SECTIONS = {"RULES", "DEMANDS", "EMITTERS", "LEAKAGE"}
 """Sections that would change the steady state and are not implemented: refused if not empty."""
-_READ_SECTIONS = {"TITLE", "JUNCTIONS", "RESERVOIRS", "TANKS", "PIPES", "PUMPS", "CURVES",
-                  "STATUS", "OPTIONS", "CONTROLS", "PATTERNS"}
+_READ_SECTIONS = {"TITLE", "JUNCTIONS", "RESERVOIRS", "TANKS", "PIPES", "PUMPS", "VALVES",
+                  "CURVES", "STATUS", "OPTIONS", "CONTROLS", "PATTERNS"}
 _IGNORED_OPTIONS = {
-    "SPECIFIC", "CHECKFREQ", "MAXCHECK", "DAMPLIMIT", "UNBALANCED", "PATTERN", "EMITTER",
-    "QUALITY", "DIFFUSIVITY", "TOLERANCE", "MAP", "HEADERROR", "FLOWCHANGE", "MINIMUM",
-    "REQUIRED", "PRESSURE", "HYDRAULICS", "BACKFLOW",
+    "DAMPLIMIT", "UNBALANCED", "PATTERN", "EMITTER", "QUALITY", "DIFFUSIVITY", "TOLERANCE",
+    "MAP", "HEADERROR", "FLOWCHANGE", "MINIMUM", "REQUIRED", "HYDRAULICS", "BACKFLOW",
 }
+HTOL_M = 0.0005 * FT_M
+"""EPANET's head tolerance HTOL, 0.0005 ft, in m."""
 
 
 @dataclass
@@ -309,6 +424,20 @@ class _PumpLine:
     curve: str | None
     line: _Line
     status: str = "open"
+    power: float | None = None
+
+
+@dataclass
+class _ValveLine:
+    name: str
+    start: str
+    end: str
+    kind: str
+    diameter_m: float
+    setting: float
+    minor_loss: float
+    line: _Line
+    status: str = "active"
 
 
 def _to_float(text: str) -> float:
@@ -339,28 +468,38 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
     What is used: [TITLE] (first line → name; the file stem if empty); [JUNCTIONS] ID, elevation,
     base demand; [RESERVOIRS] ID, head; [TANKS] ID, elevation, initial level (→ fixed head
     elevation + initial level); [PIPES] ID, nodes, length, diameter, roughness, minor loss,
-    status OPEN/CLOSED; [PUMPS] ID, nodes, ``HEAD curve`` (``SPEED 1`` allowed); [CURVES] the
-    pump curves (1 point, or 3 points starting at zero flow); [STATUS] OPEN/CLOSED of pipes and
-    pumps; [CONTROLS] only as they act at t = 0: ``LINK x OPEN|CLOSED AT TIME 0`` and
-    ``LINK x OPEN|CLOSED IF NODE tank BELOW|ABOVE level`` evaluated on the tank's initial level,
-    applied in file order after [STATUS] (as EPANET does before its first solution);
-    [OPTIONS] UNITS, HEADLOSS, VISCOSITY (relative to water at 20 °C), TRIALS, ACCURACY.
+    status OPEN/CLOSED/CV (check valve); [PUMPS] ID, nodes, ``HEAD curve`` (``SPEED 1`` allowed) or
+    ``POWER p`` (constant power, hp or kW); [CURVES] the pump curves (1 point, or 3 points
+    starting at zero flow); [VALVES] PRV, PSV, FCV and TCV (ID, nodes, diameter, type, setting,
+    minor loss; PRV/PSV settings are pressures, psi or m, divided by the SPECIFIC GRAVITY as
+    EPANET does); [STATUS] OPEN/CLOSED of pipes, pumps and valves, and ACTIVE or a numeric
+    setting of valves; [CONTROLS] only as they act at t = 0: ``LINK x OPEN|CLOSED|setting AT
+    TIME 0`` and ``LINK x OPEN|CLOSED|setting IF NODE tank BELOW|ABOVE level`` evaluated on
+    the tank's initial level (EPANET's ``controls()`` before the first solution: the tank's net
+    inflow is still zero then), applied in file order after [STATUS] (numeric settings only
+    for valves); [OPTIONS] UNITS, HEADLOSS, VISCOSITY (relative to water at 20 °C), TRIALS,
+    ACCURACY, SPECIFIC GRAVITY, CHECKFREQ, MAXCHECK.
 
     What is ignored because it cannot change the base-demand steady state: [COORDINATES],
     [VERTICES], [LABELS], [BACKDROP], [TAGS], [ENERGY], [QUALITY], [SOURCES], [REACTIONS],
     [MIXING], [TIMES], [REPORT]; tank min/max levels, diameter, volume curve; [PATTERNS] and
     junction demand patterns (base demands are used, *not* the pattern multiplier at t = 0);
-    controls at a time > 0; curves not used by a pump; options SPECIFIC GRAVITY (pressure only),
-    CHECKFREQ, MAXCHECK, DAMPLIMIT, UNBALANCED, PATTERN, EMITTER EXPONENT, QUALITY,
+    controls at a time > 0; curves not used by a pump; options DAMPLIMIT (it changes
+    EPANET's path to the solution, not the solution), UNBALANCED, PATTERN, EMITTER EXPONENT,
+    QUALITY,
     DIFFUSIVITY, TOLERANCE, MAP, HEADERROR, FLOWCHANGE, HYDRAULICS, and the pressure-driven
     demand parameters (only with DEMAND MODEL DDA).
 
-    What is refused (each with file, line and section): non-empty [VALVES], [RULES], [DEMANDS],
-    [EMITTERS], [LEAKAGE]; unknown sections; reservoir head patterns; check-valve pipes; pumps
-    with POWER, a SPEED other than 1 or a speed PATTERN; multi-point pump curves; numeric or
-    ACTIVE [STATUS] settings; controls on CLOCKTIME, on junction or reservoir heads, or with
-    numeric settings; DEMAND MULTIPLIER other than 1; DEMAND MODEL other than DDA; HEADLOSS C-M;
-    flow units other than CFS, GPM, MGD, IMGD, AFD, LPS, LPM, MLD, CMH, CMD; malformed lines.
+    What is refused (each with file, line and section): non-empty [RULES], [DEMANDS],
+    [EMITTERS], [LEAKAGE]; unknown sections; reservoir head patterns; tanks whose initial
+    level is within EPANET's HTOL (0.0005 ft) of their minimum or maximum level (EPANET would
+    close links filling a full or draining an empty tank); pumps with a
+    SPEED other than 1 or a speed PATTERN; multi-point pump curves; GPV, PBV and PCV valves;
+    PRV, PSV or FCV valves not between two junctions; numeric or ACTIVE [STATUS] settings of
+    pipes and pumps; controls on CLOCKTIME, on junction or reservoir heads, or with numeric
+    settings of pipes and pumps; PRESSURE units other than the default (psi for US flow units,
+    m for SI); DEMAND MULTIPLIER other than 1; DEMAND MODEL other than DDA; HEADLOSS C-M; flow
+    units other than CFS, GPM, MGD, IMGD, AFD, LPS, LPM, MLD, CMH, CMD; malformed lines.
 
     Parameters
     ----------
@@ -416,6 +555,8 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
 
     # ---- options first: they fix the units
     units, headloss, viscosity, trials, accuracy = "GPM", "H-W", 1.0, 40, 0.001
+    spgrav, checkfreq, maxcheck = 1.0, 2, 10
+    pressure_lines: list[_Line] = []
     for ln in (x for x in lines if x.section == "OPTIONS"):
         key = ln.tokens[0].upper()
         try:
@@ -433,6 +574,15 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
                 trials = int(ln.tokens[1])
             elif key == "ACCURACY":
                 accuracy = _to_float(ln.tokens[1])
+            elif key == "SPECIFIC":
+                spgrav = _to_float(ln.tokens[2])
+            elif key == "CHECKFREQ":
+                checkfreq = int(ln.tokens[1])
+            elif key == "MAXCHECK":
+                maxcheck = int(ln.tokens[1])
+            elif key == "PRESSURE":
+                if ln.tokens[1].upper() != "EXPONENT":
+                    pressure_lines.append(ln)
             elif key == "DEMAND" and ln.tokens[1].upper() == "MULTIPLIER":
                 if _to_float(ln.tokens[2]) != 1.0:
                     refuse(ln, "DEMAND MULTIPLIER", "1.0 (base demands only)", ln.tokens[2])
@@ -450,12 +600,21 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
     l_si = FT_M if us else 1.0  # m per user length unit
     d_si = FT_M / 12.0 if us else 1e-3  # m per user diameter unit
     e_si = FT_M * 1e-3 if us else 1e-3  # m per user D-W roughness unit
+    # m of head per user pressure unit: EPANET divides by Ucf[PRESSURE] = 0.4333 SpGrav psi/ft
+    # (US) or 0.3048 SpGrav m/ft (SI) into ft, here times 0.3048 into m
+    p_si = FT_M / (PSI_PER_FT * spgrav) if us else 1.0 / spgrav
+    for ln in pressure_lines:
+        if ln.tokens[1].upper() != ("PSI" if us else "METERS"):
+            refuse(ln, "PRESSURE", f"{'PSI' if us else 'METERS'} (the default for {units})",
+                   ln.tokens[1])
+    hp_si = KW_PER_HP if us else 1.0  # kW per user power unit
 
     junctions: list[Junction] = []
     fixed: list[FixedHeadNode] = []
     tank_level: dict[str, tuple[float, float]] = {}  # name -> (elevation, initial level) [m]
     pipes: dict[str, dict[str, object]] = {}
     pumps: dict[str, _PumpLine] = {}
+    valves: dict[str, _ValveLine] = {}
     curves: dict[str, list[tuple[float, float]]] = {}
     statuses: list[tuple[_Line, str, str]] = []
 
@@ -482,36 +641,58 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
                     el, lv = _to_float(t[1]) * l_si, _to_float(t[2]) * l_si
                     tank_level[t[0]] = (el, lv)
                     fixed.append(FixedHeadNode(t[0], el + lv, "tank"))
+                    if len(t) > 4:
+                        lo, hi = _to_float(t[3]) * l_si, _to_float(t[4]) * l_si
+                        if not lo + HTOL_M < lv < hi - HTOL_M:
+                            refuse(ln, t[0], "an initial level strictly inside (min, max) "
+                                   "(links into a full or out of an empty tank are not "
+                                   "closed here)", f"{t[2]} in [{t[3]}, {t[4]}]")
             elif ln.section == "PIPES":
                 if need(ln, 6, "ID Node1 Node2 Length Diameter Roughness [MinorLoss] [Status]"):
                     status = t[7].upper() if len(t) > 7 else "OPEN"
-                    if status not in ("OPEN", "CLOSED"):
-                        refuse(ln, t[0], "status OPEN or CLOSED (check valves not implemented)",
-                               t[7])
+                    if status not in ("OPEN", "CLOSED", "CV"):
+                        refuse(ln, t[0], "status OPEN, CLOSED or CV", t[7])
                     rough = _to_float(t[5]) * (e_si if headloss == "D-W" else 1.0)
                     pipes[t[0]] = dict(
                         name=t[0], start=t[1], end=t[2], length_m=_to_float(t[3]) * l_si,
                         diameter_m=_to_float(t[4]) * d_si, roughness=rough,
                         minor_loss=_to_float(t[6]) if len(t) > 6 else 0.0,
-                        status="closed" if status == "CLOSED" else "open")
+                        status="closed" if status == "CLOSED" else "open",
+                        check_valve=status == "CV")
             elif ln.section == "PUMPS":
                 if need(ln, 5, "ID Node1 Node2 HEAD curve"):
                     curve = None
                     kv = t[3:]
                     for k in range(0, len(kv) - 1, 2):
                         key, val = kv[k].upper(), kv[k + 1]
+                    power = None
+                    for k in range(0, len(kv) - 1, 2):
+                        key, val = kv[k].upper(), kv[k + 1]
                         if key == "HEAD":
                             curve = val
+                        elif key == "POWER":
+                            power = _to_float(val) * hp_si
                         elif key == "SPEED" and _to_float(val) == 1.0:
                             pass
                         else:
-                            refuse(ln, t[0], "HEAD curve [SPEED 1] (POWER, speed and speed "
+                            refuse(ln, t[0], "HEAD curve or POWER p [SPEED 1] (speed and speed "
                                    "patterns not implemented)", f"{kv[k]} {val}")
                     if len(kv) % 2:
                         refuse(ln, t[0], "keyword/value pairs", " ".join(kv))
-                    if curve is None:
-                        refuse(ln, t[0], "a HEAD curve", " ".join(kv))
-                    pumps[t[0]] = _PumpLine(t[0], t[1], t[2], curve, ln)
+                    if curve is None and power is None:
+                        refuse(ln, t[0], "a HEAD curve or a POWER", " ".join(kv))
+                    pumps[t[0]] = _PumpLine(t[0], t[1], t[2], curve, ln, power=power)
+            elif ln.section == "VALVES":
+                if need(ln, 6, "ID Node1 Node2 Diameter Type Setting [MinorLoss]"):
+                    kind = t[4].upper()
+                    if kind not in VALVE_KINDS:
+                        refuse(ln, t[0], "valve type PRV, PSV, FCV or TCV (GPV, PBV and PCV "
+                               "not implemented)", t[4])
+                        continue
+                    scale = {"PRV": p_si, "PSV": p_si, "FCV": q_si, "TCV": 1.0}[kind]
+                    valves[t[0]] = _ValveLine(
+                        t[0], t[1], t[2], kind, _to_float(t[3]) * d_si, _to_float(t[5]) * scale,
+                        _to_float(t[6]) if len(t) > 6 else 0.0, ln)
             elif ln.section == "CURVES":
                 if need(ln, 3, "ID X Y"):
                     curves.setdefault(t[0], []).append((_to_float(t[1]), _to_float(t[2])))
@@ -524,15 +705,30 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
             refuse(ln, t[0], "numbers where EPANET expects them", f"{' '.join(t)} ({exc})")
 
     def set_status(ln: _Line, link: str, value: str) -> None:
+        if link in valves:
+            v = valves[link]
+            if value in ("OPEN", "CLOSED", "ACTIVE"):
+                v.status = value.lower()
+            else:
+                try:
+                    number = _to_float(value)
+                except ValueError:
+                    refuse(ln, link, "OPEN, CLOSED, ACTIVE or a setting", value)
+                    return
+                scale = {"PRV": p_si, "PSV": p_si, "FCV": q_si, "TCV": 1.0}[v.kind]
+                v.setting, v.status = number * scale, "active"
+            return
         if value not in ("OPEN", "CLOSED"):
-            refuse(ln, link, "OPEN or CLOSED (settings not implemented)", value)
+            refuse(ln, link, "OPEN or CLOSED (settings of pipes and pumps not implemented)",
+                   value)
             return
         if link in pipes:
             pipes[link]["status"] = value.lower()
         elif link in pumps:
             pumps[link].status = value.lower()
         else:
-            refuse(ln, link, "a pipe or pump defined in [PIPES] or [PUMPS]", link)
+            refuse(ln, link, "a pipe, pump or valve defined in [PIPES], [PUMPS] or [VALVES]",
+                   link)
 
     for ln, link, value in statuses:
         set_status(ln, link, value)
@@ -543,8 +739,9 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
             if len(t) >= 6 and t[0] == "LINK" and t[3] == "AT" and t[4] == "TIME":
                 if _hours(ln.tokens[5:]) == 0.0:
                     set_status(ln, ln.tokens[1], t[2])
-                elif t[2] not in ("OPEN", "CLOSED"):
-                    refuse(ln, "control", "OPEN or CLOSED (settings not implemented)", t[2])
+                elif t[2] not in ("OPEN", "CLOSED") and ln.tokens[1] not in valves:
+                    refuse(ln, "control", "OPEN or CLOSED (settings of pipes and pumps not "
+                           "implemented)", t[2])
             elif len(t) == 8 and t[0] == "LINK" and t[3] == "IF" and t[4] == "NODE" \
                     and t[6] in ("BELOW", "ABOVE"):
                 node = ln.tokens[5]
@@ -557,8 +754,9 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
                 fires = level <= threshold if t[6] == "BELOW" else level >= threshold
                 if fires:
                     set_status(ln, ln.tokens[1], t[2])
-                elif t[2] not in ("OPEN", "CLOSED"):
-                    refuse(ln, "control", "OPEN or CLOSED (settings not implemented)", t[2])
+                elif t[2] not in ("OPEN", "CLOSED") and ln.tokens[1] not in valves:
+                    refuse(ln, "control", "OPEN or CLOSED (settings of pipes and pumps not "
+                           "implemented)", t[2])
             else:
                 refuse(ln, "control", "LINK x OPEN|CLOSED AT TIME t or IF NODE tank "
                        "BELOW|ABOVE level (CLOCKTIME not implemented)", " ".join(ln.tokens))
@@ -567,6 +765,14 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
 
     pump_objs: list[Pump] = []
     for pl in pumps.values():
+        pump_status: Status = "closed" if pl.status == "closed" else "open"
+        if pl.power is not None:
+            if pl.power > 0:
+                pump_objs.append(Pump(pl.name, pl.start, pl.end, ConstantPower(pl.power),
+                                      pump_status))
+            else:
+                refuse(pl.line, pl.name, "POWER > 0", pl.power)
+            continue
         if pl.curve is None:
             continue
         if pl.curve not in curves:
@@ -577,8 +783,16 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
         except ValueError as exc:
             refuse(pl.line, pl.name, "a 1-point or 3-point pump curve", str(exc))
             continue
-        pump_objs.append(Pump(pl.name, pl.start, pl.end, fitted,
-                              "closed" if pl.status == "closed" else "open"))
+        pump_objs.append(Pump(pl.name, pl.start, pl.end, fitted, pump_status))
+    junction_names = {j.name for j in junctions}
+    for v in valves.values():
+        if v.kind != "TCV" and not (v.start in junction_names and v.end in junction_names):
+            refuse(v.line, v.name, f"a {v.kind} between two junctions (EPANET error 219)",
+                   f"{v.start} -> {v.end}")
+    valve_objs = tuple(
+        Valve(v.name, v.start, v.end, v.kind, v.diameter_m, v.setting,  # type: ignore[arg-type]
+              v.minor_loss, v.status)  # type: ignore[arg-type]
+        for v in valves.values())
 
     if bad:
         raise InputDataError(bad)
@@ -588,5 +802,6 @@ def read_inp(path: str | os.PathLike[str]) -> VascularNetwork:
         pipes=tuple(Pipe(**kw) for kw in pipes.values()),  # type: ignore[arg-type]
         pumps=tuple(pump_objs), headloss="D-W" if headloss == "D-W" else "H-W",
         accuracy=accuracy, max_iter=trials, viscosity_m2s=viscosity * EPANET_VISCOSITY_M2S,
+        valves=valve_objs, check_freq=checkfreq, max_check=maxcheck,
         notes=(f"read from {fname} ({units}); base demands, tanks at initial level",),
     )

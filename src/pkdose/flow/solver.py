@@ -13,6 +13,13 @@ balances exactly after each step. Iteration stops when Σ|Δq| / Σ|q| < accurac
 criterion, default 0.001) and the largest head-loss imbalance |h_k(q_k) − ΔH_k| is below
 ``head_tol``.
 
+Valves (PRV, PSV, FCV, TCV), check valves, constant-power pumps and the link statuses follow
+EPANET 2.2's ``hydcoeffs.c`` and ``hydstatus.c`` (see :func:`solve_flow`): an ACTIVE PRV or PSV
+holds a node's head by a penalty on the diagonal of the head matrix, an ACTIVE FCV carries its
+setting, closed links keep a conductance of 1e-8 ft²/s in the matrix (in the flow balance only
+with ``closed_link_leak=True``), and statuses change after iterations and at convergence until
+a converged solution changes none.
+
 References
 ----------
 Todini, E. & Pilati, S. (1988). A gradient algorithm for the analysis of pipe networks. In
@@ -42,7 +49,16 @@ from pkdose.errors import (
     UnknownNameError,
     Violation,
 )
-from pkdose.flow.network import CFS_M3S, FT_M, Pipe, Pump, VascularNetwork
+from pkdose.flow.network import (
+    CFS_M3S,
+    FT_M,
+    ConstantPower,
+    Pipe,
+    Pump,
+    PumpCurve,
+    Valve,
+    VascularNetwork,
+)
 
 __all__ = [
     "G_EPANET",
@@ -68,6 +84,28 @@ RQTOL_SI = 1e-7 * FT_M / CFS_M3S
 """EPANET's smallest head-loss gradient (RQtol = 1e-7 ft/cfs) in m per m³/s; below it the
 H-W law (and a pump curve) is replaced by a straight line through the origin."""
 CBIG = 1e8
+"""EPANET's big coefficient CBIG (1e8, ft/cfs or cfs/ft); CSMALL is 1e-6."""
+CBIG_SI = CBIG * FT_M / CFS_M3S
+"""Head-loss gradient CBIG = 1e8 ft/cfs in m per m³/s (a constant-power pump steeper than
+this is treated as closed)."""
+CSMALL_SI = 1e-6 * FT_M / CFS_M3S
+"""EPANET's CSMALL = 1e-6 ft/cfs in m per m³/s: the linear resistance of an open valve without
+minor loss."""
+P_CLOSED_SI = 1.0 / CBIG_SI
+"""Conductance 1/CBIG of a closed link [m²/s], as EPANET keeps closed links in the matrix."""
+P_BIG_SI = CBIG * CFS_M3S / FT_M
+"""The penalty CBIG [m²/s] EPANET adds to the diagonal to hold a valve-controlled head."""
+HTOL_SI = 0.0005 * FT_M
+"""EPANET's head tolerance HTOL, 0.0005 ft, in m (status checks)."""
+QTOL_SI = 0.0001 * CFS_M3S
+"""EPANET's flow tolerance QTOL, 0.0001 cfs, in m³/s (status checks)."""
+QZERO_SI = 1e-6 * CFS_M3S
+"""EPANET's initial flow of a closed link, QZERO = 1e-6 cfs, in m³/s."""
+
+# EPANET's link status codes (types.h StatusType)
+XHEAD, TEMPCLOSED, CLOSED, OPEN, ACTIVE, XFLOW, XFCV, XPRESSURE = range(8)
+_STATUS_NAMES = {XHEAD: "xhead", TEMPCLOSED: "tempclosed", CLOSED: "closed", OPEN: "open",
+                 ACTIVE: "active", XFLOW: "xflow", XFCV: "xfcv", XPRESSURE: "xpressure"}
 
 # Darcy-Weisbach constants of EPANET 2.2 (hydcoeffs.c)
 _A1 = 1000.0 * math.pi  # Re = 4000 in w = Re π/4
@@ -181,10 +219,14 @@ class FlowSolution:
     head_residual_m : float
         Largest head-loss imbalance |h_k(q_k) − (H_start − H_end)| over open links [m].
     closed_links : tuple of str
-        Links closed in the solution (by status, or pumps closed because they could not
-        deliver the head, EPANET's XHEAD status).
+        Links closed in the solution (by status, pumps closed because they could not
+        deliver the head, EPANET's XHEAD status, or valves closed by their status logic).
     headloss : str
         The head-loss law used.
+    link_status : pandas.Series
+        EPANET's status word per link in the solution: "open", "closed", "xhead" (pump
+        unable to deliver the head), "active" (controlled valve, or a TCV with its setting),
+        "xfcv" (FCV fully open), "xpressure".
     """
 
     network: VascularNetwork
@@ -195,13 +237,14 @@ class FlowSolution:
     head_residual_m: float
     closed_links: tuple[str, ...]
     headloss: str
+    link_status: pd.Series
 
     def junction_imbalance_m3s(self) -> pd.Series:
         """Kirchhoff's current law per junction: inflow − outflow − demand [m³/s] (≈ 0)."""
         net = self.network
         bal = pd.Series(0.0, index=[j.name for j in net.junctions])
         bal -= pd.Series({j.name: j.demand_m3s for j in net.junctions}, dtype=float)
-        all_links: list[Pipe | Pump] = [*net.pipes, *net.pumps]
+        all_links: list[Pipe | Pump | Valve] = [*net.pipes, *net.pumps, *net.valves]
         for link in all_links:
             q = float(self.flow_m3s[link.name])
             if link.start in bal.index:
@@ -223,8 +266,24 @@ def solve_flow(network: VascularNetwork, *,
                headloss: Literal["H-W", "D-W", "H-P"] | None = None,
                tol: float | None = None, head_tol: float = 1e-3, max_iter: int | None = None,
                max_status_checks: int = 10,
-               link_viscosity_m2s: Mapping[str, float] | None = None) -> FlowSolution:
+               link_viscosity_m2s: Mapping[str, float] | None = None,
+               closed_link_leak: bool = False) -> FlowSolution:
     """Solve the steady state of ``network`` by the Global Gradient Algorithm (see module).
+
+    Link statuses follow EPANET 2.2 (``hydsolver.c``, ``hydstatus.c``): after every
+    iteration the PRVs and PSVs with a setting get a new status (``prvstatus``,
+    ``psvstatus``); every ``network.check_freq`` iterations up to ``network.max_check``, and at
+    every convergence, pumps that cannot deliver the head (head gain above the shut-off head
+    + HTOL: XHEAD) are closed and earlier ones re-opened, and FCVs get a new status
+    (``fcvstatus``: XFCV, i.e. open, against reverse flow or head). A convergence that changes
+    a status is not final: iterations go on until one changes nothing.
+
+    Valve equations (``hydcoeffs.c``): an ACTIVE PRV fixes the head of its downstream node at
+    its elevation + setting through a penalty of 1e8 ft²/s on the diagonal, its flow being the
+    one that balances that node; an ACTIVE PSV fixes its upstream head likewise; an ACTIVE FCV
+    carries its setting; open valves have the minor loss K v²/(2g) (TCV: K = setting), closed
+    links (and XHEAD pumps) the conductance 1e-8 ft²/s, so the head matrix keeps one sparsity
+    pattern (ordered once) whatever the statuses.
 
     Parameters
     ----------
@@ -235,16 +294,25 @@ def solve_flow(network: VascularNetwork, *,
     tol : float, optional
         Accuracy, Σ|Δq| / Σ|q| < tol; ``network.accuracy`` (EPANET's 0.001) by default.
     head_tol : float
-        Largest head-loss imbalance over any link allowed at convergence [m].
+        Largest head-loss imbalance over any open link (and head error at the node an ACTIVE
+        PRV or PSV controls) allowed at convergence [m].
     max_iter : int, optional
         Newton iterations allowed (over all status checks); ``network.max_iter`` by default.
     max_status_checks : int
-        How many times pumps that cannot deliver their head (negative flow) may be closed and
-        the solution restarted from the current state.
+        How many converged solutions may be followed by a status change (and more
+        iterations) before giving up.
     link_viscosity_m2s : mapping of str to float, optional
         Kinematic viscosity ν [m²/s] per pipe name for "D-W" and "H-P", e.g. the apparent
         viscosity of blood in each vessel (:func:`pkdose.flow.rheology.solve_blood_flow`);
         pipes not named use ``network.viscosity_m2s``. Unknown pipe names are errors.
+    closed_link_leak : bool
+        False (default): closed links carry no flow, and every junction balances to
+        round-off. True: as EPANET, closed links keep the conductance 1/CBIG = 1e-8 ft²/s
+        (9.3e-10 m²/s) in the flow balance, so a closed link with a head difference Δh
+        passes 9.3e-10 Δh m³/s (9e-8 m³/s across a 100 m pump), still reported as 0. This
+        reproduces EPANET to round-off (its reported flows then leave junction imbalances of
+        that size); without it, heads next to closed pumps with steep curves can differ
+        from EPANET's by ~1e-4 m (Net6, see ``tests/flow/test_net6.py``).
 
     Returns
     -------
@@ -253,10 +321,12 @@ def solve_flow(network: VascularNetwork, *,
     Raises
     ------
     ConvergenceError
-        Not converged within ``max_iter`` iterations (with iterations and last residual).
+        Not converged within ``max_iter`` iterations (with iterations and last residual), or
+        statuses still changing after ``max_status_checks`` convergences.
     SolverError
-        A junction not connected to any fixed-head node through open links, a singular
-        system, or no finite positive viscosity for a "D-W"/"H-P" pipe.
+        A junction not connected to any fixed-head node through open links (in the network
+        as given, or after links were closed by the status checks), a singular system, or no
+        finite positive viscosity for a "D-W"/"H-P" pipe.
     UnknownNameError
         A name in ``link_viscosity_m2s`` that is not a pipe of the network.
     InputDataError
@@ -271,36 +341,92 @@ def solve_flow(network: VascularNetwork, *,
     fixed_values = np.array([n.head_m for n in network.fixed_heads], dtype=float)
     nj = len(junctions)
     demand = np.array([j.demand_m3s for j in network.junctions], dtype=float)
+    elevation = np.array([j.elevation_m for j in network.junctions], dtype=float)
 
-    links: list[Pipe | Pump] = [*network.pipes, *network.pumps]
-    npipe = len(network.pipes)
+    links: list[Pipe | Pump | Valve] = [*network.pipes, *network.pumps, *network.valves]
+    npipe, npump = len(network.pipes), len(network.pumps)
+    kv0 = npipe + npump  # index of the first valve
     names = [lk.name for lk in links]
-    is_open = np.array([lk.status == "open" for lk in links], dtype=np.bool_)
     # node names -> junction index (-1 for a fixed-head node) and fixed head (0 at junctions),
     # by hashed look-up in pandas (node names are unique: VascularNetwork checks it)
     jpos, fpos = pd.Index(junctions, dtype=object), pd.Index(fixed_names, dtype=object)
     ends_by_side = ([lk.start for lk in links], [lk.end for lk in links])
-    start_j, end_j = (jpos.get_indexer(side).astype(np.intp) for side in ends_by_side)
+    sj, ej = (jpos.get_indexer(side).astype(np.intp) for side in ends_by_side)
     start_f, end_f = (fpos.get_indexer(side) for side in ends_by_side)
-    start_h = np.where(start_f >= 0, np.append(fixed_values, 0.0)[start_f], 0.0)
-    end_h = np.where(end_f >= 0, np.append(fixed_values, 0.0)[end_f], 0.0)
+    sh = np.where(start_f >= 0, np.append(fixed_values, 0.0)[start_f], 0.0)
+    eh = np.where(end_f >= 0, np.append(fixed_values, 0.0)[end_f], 0.0)
 
     L = np.array([p.length_m for p in network.pipes])
     d = np.array([p.diameter_m for p in network.pipes])
     nu = _pipe_viscosities(network, link_viscosity_m2s, law, method)
     rough = np.array([p.roughness for p in network.pipes])
     km = MINOR_LOSS_SI * np.array([p.minor_loss for p in network.pipes]) / d**4
+    is_cv = np.array([p.check_valve for p in network.pipes], dtype=np.bool_)
     pumps = network.pumps
-    pa = np.array([p.curve.shutoff_head_m for p in pumps])
-    pb = np.array([p.curve.coefficient for p in pumps])
-    pc = np.array([p.curve.exponent for p in pumps])
+    is_hp = np.array([isinstance(p.curve, ConstantPower) for p in pumps], dtype=np.bool_)
+    curves = [p.curve if isinstance(p.curve, PumpCurve) else PumpCurve(0.0, 0.0, 1.0, CFS_M3S)
+              for p in pumps]
+    pa = np.array([c.shutoff_head_m for c in curves])
+    pb = np.array([c.coefficient for c in curves])
+    pc = np.array([c.exponent for c in curves])
+    hp_r = np.array([p.curve.coefficient if isinstance(p.curve, ConstantPower) else 0.0
+                     for p in pumps])
+    pump_hmax = np.where(is_hp, np.inf, pa)
+    valves = network.valves
+    v_kind = [v.kind for v in valves]
+    v_d = np.array([v.diameter_m for v in valves])
+    v_km = MINOR_LOSS_SI * np.array([v.minor_loss for v in valves]) / v_d**4
+    v_tcv_km = MINOR_LOSS_SI * np.array([v.setting for v in valves]) / v_d**4
+    v_set = np.array([v.setting for v in valves])
+    v_controlled = [v.status == "active" and v.kind in ("PRV", "PSV", "FCV") for v in valves]
+    v_hset = np.array([
+        (elevation[sj[kv0 + i]] if v.kind == "PSV" else elevation[ej[kv0 + i]]) + v.setting
+        if v.kind in ("PRV", "PSV") else 0.0 for i, v in enumerate(valves)])
 
-    # EPANET's initial flows: 1 ft/s in every pipe, the design flow in every pump
-    q = np.concatenate([math.pi * d**2 / 4.0 * FT_M, [p.curve.design_flow_m3s for p in pumps]])
-    q[~is_open] = 0.0
+    # EPANET's initial statuses (inithyd): PRV/PSV/FCV with a setting start ACTIVE
+    status = np.full(len(links), OPEN, dtype=np.intp)
+    for k, lk in enumerate(links):
+        if lk.status == "closed":
+            status[k] = CLOSED
+        elif isinstance(lk, Valve) and lk.status == "active":
+            status[k] = ACTIVE
+    # ... and initial flows: 1 ft/s in pipes and valves, the design flow in pumps (1 cfs for a
+    # constant-power pump), QZERO = 1e-6 cfs in closed links
+    q = np.concatenate([math.pi * d**2 / 4.0 * FT_M,
+                        [p.curve.design_flow_m3s for p in pumps],
+                        math.pi * v_d**2 / 4.0 * FT_M])
+    q[status <= CLOSED] = QZERO_SI
+    given_open = status > CLOSED
+    _check_connected(junctions, sj[given_open], ej[given_open], method)
+
+    # the head matrix has one sparsity pattern (every link, closed ones with a tiny
+    # conductance): its fill-reducing ordering is computed once (see _HeadMatrixLU)
+    both = (sj >= 0) & (ej >= 0)
+    off_index = np.full(len(links), -1, dtype=np.intp)
+    off_index[both] = np.arange(int(both.sum()))
+    nboth = int(both.sum())
+    rows = np.concatenate([np.arange(nj), sj[both], ej[both]])
+    cols = np.concatenate([np.arange(nj), ej[both], sj[both]])
+    head_lu = _HeadMatrixLU(nj, rows, cols)
+    s_in, e_in = sj >= 0, ej >= 0
+
+    def valve_coeff(k: int, kmv: float) -> tuple[float, float]:
+        """EPANET's ``valvecoeff``: P and Y of a closed or fully open valve."""
+        if status[k] <= CLOSED:
+            return P_CLOSED_SI, float(q[k])
+        if kmv > 0.0:
+            hgrad = 2.0 * kmv * abs(q[k])
+            if hgrad < RQTOL_SI:
+                hgrad = RQTOL_SI / 2.0
+                hloss = q[k] * hgrad
+            else:
+                hloss = q[k] * hgrad / 2.0
+            return 1.0 / hgrad, float(hloss / hgrad)
+        return 1.0 / CSMALL_SI, float(q[k])
 
     def coefficients(q: Array) -> tuple[Array, Array]:
-        """Head loss h(q) and gradient dh/dq for every link (pumps: h = −(A − B q|q|^(C−1)))."""
+        """P = 1/(dh/dq) and Y = h/(dh/dq) of every link, as EPANET's ``headlosscoeffs``
+        (controlled valves get P = 0 here, and their terms in the valve step)."""
         qp = q[:npipe]
         if law == "H-W":
             h, g = hazen_williams_headloss(qp, L, d, rough)
@@ -313,107 +439,283 @@ def solve_flow(network: VascularNetwork, *,
         aq = np.abs(qp)
         h = h + km * aq * qp
         g = g + 2.0 * km * aq
-        qq = q[npipe:]
+        qq = q[npipe:kv0]
         aqq = np.abs(qq)
         gp = pc * pb * aqq ** (pc - 1.0)
         small = gp < RQTOL_SI
         gp = np.where(small, RQTOL_SI, gp)
         hp = np.where(small, -pa + gp * qq, -pa + gp * qq / np.where(pc > 0, pc, 1.0))
-        return np.concatenate([h, hp]), np.concatenate([g, gp])
+        P = np.concatenate([1.0 / g, 1.0 / gp, np.zeros(len(valves))])
+        Y = np.concatenate([h / g, hp / gp, np.zeros(len(valves))])
+        if is_hp.any():
+            with np.errstate(divide="ignore", invalid="ignore"):
+                g_hp = hp_r / (qq * qq)  # constant power: h = -r/q, dh/dq = r/q²
+                h_hp = -hp_r / qq
+                hp_big, hp_small = ~(g_hp <= CBIG_SI), g_hp < CSMALL_SI
+                Pq = np.where(hp_big, P_CLOSED_SI,
+                              np.where(hp_small, 1.0 / CSMALL_SI, 1.0 / g_hp))
+                Yq = np.where(hp_big | hp_small, qq, h_hp / g_hp)
+            P[npipe:kv0] = np.where(is_hp, Pq, P[npipe:kv0])
+            Y[npipe:kv0] = np.where(is_hp, Yq, Y[npipe:kv0])
+        closed = status[:kv0] <= CLOSED
+        P[:kv0] = np.where(closed, P_CLOSED_SI, P[:kv0])
+        Y[:kv0] = np.where(closed, q[:kv0], Y[:kv0])
+        for i in range(len(valves)):
+            if not v_controlled[i]:
+                kmv = v_tcv_km[i] if (v_kind[i] == "TCV" and valves[i].status == "active") \
+                    else v_km[i]
+                P[kv0 + i], Y[kv0 + i] = valve_coeff(kv0 + i, kmv)
+        return P, Y
 
-    closed_by_check: set[int] = set()
-    iterations = 0
-    relerr = math.inf
-    head_err = math.inf
+    def head_losses(q: Array) -> Array:
+        """Head loss h(q) of every pipe and pump (NaN elsewhere), for the head check."""
+        qp = q[:npipe]
+        if law == "H-W":
+            h, _ = hazen_williams_headloss(qp, L, d, rough)
+        elif law == "D-W":
+            h, _ = darcy_weisbach_headloss(qp, L, d, rough, nu)
+        else:
+            h, _ = hagen_poiseuille_headloss(qp, L, d, nu)
+        h = h + km * np.abs(qp) * qp
+        qq = q[npipe:kv0]
+        gp = np.maximum(pc * pb * np.abs(qq) ** (pc - 1.0), RQTOL_SI)
+        hp = np.where(gp <= RQTOL_SI, -pa + gp * qq, -pa + gp * qq / np.where(pc > 0, pc, 1.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hp = np.where(is_hp, -hp_r / qq, hp)
+        return np.concatenate([h, hp, np.full(len(valves), np.nan)])
+
+    def valve_status() -> bool:
+        """EPANET's ``valvestatus``: new statuses of controlled PRVs and PSVs."""
+        change = False
+        for i in range(len(valves)):
+            k = kv0 + i
+            if not v_controlled[i] or v_kind[i] == "FCV":
+                continue
+            h1, h2 = H[sj[k]], H[ej[k]]
+            old = int(status[k])
+            if v_kind[i] == "PRV":
+                status[k] = _prv_status(old, float(q[k]), h1, h2, v_hset[i],
+                                        v_km[i] * q[k] ** 2)
+            else:
+                status[k] = _psv_status(old, float(q[k]), h1, h2, v_hset[i],
+                                        v_km[i] * q[k] ** 2)
+            change |= status[k] != old
+        return change
+
+    def link_status() -> bool:
+        """EPANET's ``linkstatus``: re-open XHEAD pumps and close those (still) unable to
+        deliver the head; new statuses of check valves and controlled FCVs."""
+        hs = np.where(s_in, np.append(H, 0.0)[sj], sh)
+        he = np.where(e_in, np.append(H, 0.0)[ej], eh)
+        old = status.copy()
+        status[(status == XHEAD) | (status == TEMPCLOSED)] = OPEN
+        if is_cv.any():  # cvstatus
+            dh = (hs - he)[:npipe]
+            qp, sp_ = q[:npipe], status[:npipe]
+            cv_new = np.where(np.abs(dh) > HTOL_SI,
+                              np.where((dh < -HTOL_SI) | (qp < -QTOL_SI), CLOSED, OPEN),
+                              np.where(qp < -QTOL_SI, CLOSED, sp_))
+            status[:npipe] = np.where(is_cv, cv_new, sp_)
+        pk = np.arange(npipe, kv0)
+        gain = (he - hs)[pk]
+        status[pk] = np.where((status[pk] >= OPEN) & (gain > pump_hmax + HTOL_SI), XHEAD,
+                              status[pk])
+        for i in range(len(valves)):
+            k = kv0 + i
+            if v_controlled[i] and v_kind[i] == "FCV":
+                status[k] = _fcv_status(int(old[k]), float(q[k]), hs[k], he[k], v_set[i])
+        return bool(np.any(status != old))
+
+    iterations, status_checks = 0, 0
+    relerr = head_err = math.inf
     H = np.zeros(nj)
-    for _check in range(max_status_checks + 1):
-        active = is_open.copy()
-        active[list(closed_by_check)] = False
-        q[~active] = 0.0
-        idx = np.flatnonzero(active)
-        sj, ej, sh, eh = start_j[idx], end_j[idx], start_h[idx], end_h[idx]
-        _check_connected(junctions, sj, ej, method)
-        both = (sj >= 0) & (ej >= 0)
-        # the sparsity pattern of A is fixed until the next status check: its fill-reducing
-        # ordering is computed at the first factorisation and reused (see _HeadMatrixLU)
-        rows = np.concatenate([np.arange(nj), sj[both], ej[both]])
-        cols = np.concatenate([np.arange(nj), ej[both], sj[both]])
-        head_lu = _HeadMatrixLU(nj, rows, cols)
-        converged = False
-        while iterations < max_iter:
-            iterations += 1
-            h_all, g_all = coefficients(q)
-            h, g, qa = h_all[idx], g_all[idx], q[idx]
-            P, Y = 1.0 / g, h / g
-            # flow excess at junctions: inflow − outflow − demand
-            excess = -demand.copy()
-            np.add.at(excess, sj[sj >= 0], -qa[sj >= 0])
-            np.add.at(excess, ej[ej >= 0], qa[ej >= 0])
-            F = excess
-            np.add.at(F, sj[sj >= 0], Y[sj >= 0])
-            np.add.at(F, ej[ej >= 0], -Y[ej >= 0])
-            np.add.at(F, ej[(sj < 0) & (ej >= 0)], (P * sh)[(sj < 0) & (ej >= 0)])
-            np.add.at(F, sj[(ej < 0) & (sj >= 0)], (P * eh)[(ej < 0) & (sj >= 0)])
-            diag = np.zeros(nj)
-            np.add.at(diag, sj[sj >= 0], P[sj >= 0])
-            np.add.at(diag, ej[ej >= 0], P[ej >= 0])
-            vals = np.concatenate([diag, -P[both], -P[both]])
-            try:
-                lu = head_lu.factor(vals) if nj else None
-            except RuntimeError as exc:
-                raise SolverError(method, f"singular head equations at iteration "
-                                  f"{iterations}: {exc}") from None
-            H = lu.solve(F) if lu is not None else np.zeros(0)
-            if not np.all(np.isfinite(H)):
-                raise SolverError(method, f"singular head equations at iteration {iterations}")
-            hs = np.where(sj >= 0, np.append(H, 0.0)[sj], sh)
-            he = np.where(ej >= 0, np.append(H, 0.0)[ej], eh)
-            dq = Y - P * (hs - he)
-            qnew = qa - dq
-            # Iterative refinement in flow space: links with a huge P (EPANET's linear law at
-            # near-zero flow, P = 1.852/RQtol) turn round-off in H into continuity errors of
-            # ~1e-8 m³/s; solving A δH = (junction excess of qnew) and correcting H by δH and the
-            # flows by +P (δH_start − δH_end) restores the balance to round-off in the flows.
-            for _ in range(2 if lu is not None else 0):
-                exc_q = -demand.copy()
-                np.add.at(exc_q, sj[sj >= 0], -qnew[sj >= 0])
-                np.add.at(exc_q, ej[ej >= 0], qnew[ej >= 0])
-                delta = lu.solve(exc_q)  # type: ignore[union-attr]
-                ds = np.where(sj >= 0, np.append(delta, 0.0)[sj], 0.0)
-                de = np.where(ej >= 0, np.append(delta, 0.0)[ej], 0.0)
-                qnew = qnew + P * (ds - de)
-                dq = qa - qnew
-                H = H + delta
-            hs = np.where(sj >= 0, np.append(H, 0.0)[sj], sh)
-            he = np.where(ej >= 0, np.append(H, 0.0)[ej], eh)
-            q[idx] = qnew
-            qsum = float(np.sum(np.abs(qnew)))
-            relerr = float(np.sum(np.abs(dq))) / qsum if qsum > 0 else 0.0
-            h_new, _ = coefficients(q)
-            head_err = float(np.max(np.abs(h_new[idx] - (hs - he)), initial=0.0))
-            if relerr < tol and head_err < head_tol:
+    next_check = network.check_freq
+    converged = False
+    while iterations < max_iter:
+        iterations += 1
+        P, Y = coefficients(q)
+        inmat = P != 0.0
+        si, ei = s_in & inmat, e_in & inmat
+        X = -demand.copy()  # flow excess at junctions: inflow − outflow − demand
+        np.add.at(X, sj[si], -q[si])
+        np.add.at(X, ej[ei], q[ei])
+        F = X.copy()
+        np.add.at(F, sj[si], Y[si])
+        np.add.at(F, ej[ei], -Y[ei])
+        np.add.at(F, ej[ei & ~s_in], (P * sh)[ei & ~s_in])
+        np.add.at(F, sj[si & ~e_in], (P * eh)[si & ~e_in])
+        diag = np.zeros(nj)
+        np.add.at(diag, sj[si], P[si])
+        np.add.at(diag, ej[ei], P[ei])
+        off = -P[both]
+        for i in range(len(valves)):  # EPANET's valvecoeffs, in valve order
+            if not v_controlled[i]:
+                continue
+            k = kv0 + i
+            n1, n2, ob = sj[k], ej[k], off_index[k]
+            if v_kind[i] == "PRV" and status[k] == ACTIVE:
+                P[k], Y[k] = 0.0, q[k] + X[n2]
+                F[n2] += v_hset[i] * P_BIG_SI
+                diag[n2] += P_BIG_SI
+                if X[n2] < 0.0:
+                    F[n1] += X[n2]
+            elif v_kind[i] == "PSV" and status[k] == ACTIVE:
+                P[k], Y[k] = 0.0, q[k] - X[n1]
+                F[n1] += v_hset[i] * P_BIG_SI
+                diag[n1] += P_BIG_SI
+                if X[n1] > 0.0:
+                    F[n2] += X[n1]
+                off[ob] -= P_CLOSED_SI
+                diag[n2] += P_CLOSED_SI
+            elif v_kind[i] == "FCV" and status[k] == ACTIVE:
+                s = v_set[i]
+                X[n1] -= s
+                X[n2] += s
+                Y[k] = q[k] - s
+                F[n1] -= s
+                F[n2] += s
+                P[k] = P_CLOSED_SI
+                off[ob] -= P[k]
+                diag[n1] += P[k]
+                diag[n2] += P[k]
+            else:
+                P[k], Y[k] = valve_coeff(k, float(v_km[i]))
+                off[ob] -= P[k]
+                diag[n1] += P[k]
+                diag[n2] += P[k]
+                F[n1] += Y[k] - q[k]
+                F[n2] -= Y[k] - q[k]
+        vals = np.concatenate([diag, off, off])
+        try:
+            lu = head_lu.factor(vals) if nj else None
+        except RuntimeError as exc:
+            raise SolverError(method, f"singular head equations at iteration "
+                              f"{iterations}: {exc}") from None
+        H = lu.solve(F) if lu is not None else np.zeros(0)
+        if not np.all(np.isfinite(H)):
+            raise SolverError(method, f"singular head equations at iteration {iterations}")
+        hs = np.where(s_in, np.append(H, 0.0)[sj], sh)
+        he = np.where(e_in, np.append(H, 0.0)[ej], eh)
+        dq = Y - P * (hs - he)
+        if is_hp.any():  # EPANET keeps the flow of a constant-power pump positive
+            qq, dqq = q[npipe:kv0], dq[npipe:kv0]
+            dq[npipe:kv0] = np.where(is_hp & (dqq > qq), qq / 2.0, dqq)
+        qnew = q - dq
+        # Iterative refinement in flow space: links with a huge P (EPANET's linear law at
+        # near-zero flow, P = 1.852/RQtol) turn round-off in H into continuity errors of
+        # ~1e-8 m³/s; solving A δH = (junction excess of qnew) and correcting H by δH and the
+        # flows by +P (δH_start − δH_end) restores the balance to round-off in the flows. (At
+        # the node held by an ACTIVE PRV or PSV the penalty keeps δH ≈ 0: its imbalance is the
+        # valve's lagged flow, which the next iteration corrects, as in EPANET.) Closed links
+        # count with zero flow here, as they are reported, so that the open links balance.
+        shut = (status <= CLOSED) & (not closed_link_leak)
+        p_open = np.where(shut, 0.0, P)
+        for _ in range(2 if lu is not None else 0):
+            q_open = np.where(shut, 0.0, qnew)
+            exc_q = -demand.copy()
+            np.add.at(exc_q, sj[s_in], -q_open[s_in])
+            np.add.at(exc_q, ej[e_in], q_open[e_in])
+            delta = lu.solve(exc_q)  # type: ignore[union-attr]
+            ds = np.where(s_in, np.append(delta, 0.0)[sj], 0.0)
+            de = np.where(e_in, np.append(delta, 0.0)[ej], 0.0)
+            qnew = qnew + p_open * (ds - de)
+            H = H + delta
+        dq = q - qnew
+        hs = np.where(s_in, np.append(H, 0.0)[sj], sh)
+        he = np.where(e_in, np.append(H, 0.0)[ej], eh)
+        q = qnew
+        qsum = float(np.sum(np.abs(q)))
+        relerr = float(np.sum(np.abs(dq))) / qsum if qsum > 0 else 0.0
+        # head-loss imbalance of open pipes, pumps and uncontrolled valves; head error at the
+        # node an ACTIVE PRV or PSV holds
+        hl = head_losses(q)
+        for i in range(len(valves)):
+            k = kv0 + i
+            if v_controlled[i] and status[k] == ACTIVE and v_kind[i] in ("PRV", "PSV"):
+                hl[k] = (hs[k] - he[k]) + (v_hset[i] - (H[ej[k]] if v_kind[i] == "PRV"
+                                                         else H[sj[k]]))
+        check = np.isfinite(hl) & (status > CLOSED) & ~((status == OPEN) & (
+            P >= 1.0 / CSMALL_SI))
+        head_err = float(np.max(np.abs(hl - (hs - he))[check], initial=0.0))
+
+        valve_changed = valve_status()
+        if relerr < tol and head_err < head_tol:
+            changed = link_status() or valve_changed
+            if not changed:
                 converged = True
                 break
-        if not converged:
-            raise ConvergenceError(method, iterations, relerr,
-                                   f"Σ|Δq|/Σ|q| = {relerr:.3g} (accuracy {tol:g}), largest "
-                                   f"head imbalance {head_err:.3g} m (allowed {head_tol:g} m)")
-        # EPANET-like status check: a pump with reverse flow cannot deliver the head (XHEAD)
-        bad_pumps = {k for k in range(npipe, len(links)) if active[k] and q[k] < 0.0}
-        if not bad_pumps:
-            break
-        closed_by_check |= bad_pumps
-    else:
+            status_checks += 1
+            if status_checks > max_status_checks:
+                raise ConvergenceError(method, iterations, relerr,
+                                       f"link statuses still changing after "
+                                       f"{max_status_checks} converged solutions")
+            next_check = iterations + network.check_freq
+        elif iterations <= network.max_check and iterations == next_check:
+            link_status()
+            next_check += network.check_freq
+    if not converged:
         raise ConvergenceError(method, iterations, relerr,
-                               f"pump statuses still changing after {max_status_checks} checks")
+                               f"Σ|Δq|/Σ|q| = {relerr:.3g} (accuracy {tol:g}), largest "
+                               f"head imbalance {head_err:.3g} m (allowed {head_tol:g} m)")
 
-    active = is_open.copy()
-    active[list(closed_by_check)] = False
-    flow = pd.Series(np.where(active, q, 0.0), index=names, name="flow_m3s", dtype=float)
+    is_closed = status <= CLOSED
+    if np.any(is_closed & given_open):
+        _check_connected(junctions, sj[~is_closed], ej[~is_closed], method,
+                         " (after the status checks closed "
+                         f"{', '.join(names[k] for k in np.flatnonzero(is_closed & given_open)[:10])})")
+    flow = pd.Series(np.where(is_closed, 0.0, q), index=names, name="flow_m3s", dtype=float)
     head = pd.Series(np.concatenate([np.asarray(H, dtype=float), fixed_values]),
                      index=[*junctions, *fixed_names], name="head_m", dtype=float)
-    closed = tuple(names[k] for k in np.flatnonzero(~active))
-    return FlowSolution(network, flow, head, iterations, relerr, head_err, closed, law)
+    closed = tuple(names[k] for k in np.flatnonzero(is_closed))
+    link_status_names = pd.Series([_STATUS_NAMES[int(s)] for s in status], index=names,
+                                  name="status", dtype=object)
+    return FlowSolution(network, flow, head, iterations, relerr, head_err, closed, law,
+                        link_status_names)
+
+
+def _prv_status(s: int, q: float, h1: float, h2: float, hset: float, hml: float) -> int:
+    """EPANET 2.2 ``prvstatus``: new status of a PRV from status s, flow q [m³/s], heads h1
+    (upstream), h2 (downstream) and head setting hset [m]; hml = open-valve minor loss [m]."""
+    if s == ACTIVE:
+        return CLOSED if q < -QTOL_SI else OPEN if h1 - hml < hset - HTOL_SI else ACTIVE
+    if s == OPEN:
+        return CLOSED if q < -QTOL_SI else ACTIVE if h2 >= hset + HTOL_SI else OPEN
+    if s == CLOSED:
+        if h1 >= hset + HTOL_SI and h2 < hset - HTOL_SI:
+            return ACTIVE
+        if h1 < hset - HTOL_SI and h1 > h2 + HTOL_SI:
+            return OPEN
+        return CLOSED
+    if s == XPRESSURE and q < -QTOL_SI:
+        return CLOSED
+    return s
+
+
+def _psv_status(s: int, q: float, h1: float, h2: float, hset: float, hml: float) -> int:
+    """EPANET 2.2 ``psvstatus`` (hset is the upstream head setting)."""
+    if s == ACTIVE:
+        return CLOSED if q < -QTOL_SI else OPEN if h2 + hml > hset + HTOL_SI else ACTIVE
+    if s == OPEN:
+        return CLOSED if q < -QTOL_SI else ACTIVE if h1 < hset - HTOL_SI else OPEN
+    if s == CLOSED:
+        if h2 > hset + HTOL_SI and h1 > h2 + HTOL_SI:
+            return OPEN
+        if h1 >= hset + HTOL_SI and h1 > h2 + HTOL_SI:
+            return ACTIVE
+        return CLOSED
+    if s == XPRESSURE and q < -QTOL_SI:
+        return CLOSED
+    return s
+
+
+def _fcv_status(s: int, q: float, h1: float, h2: float, setting: float) -> int:
+    """EPANET 2.2 ``fcvstatus``: XFCV (open) against reverse head or flow; back to ACTIVE
+    once the flow reaches the setting [m³/s]."""
+    if h1 - h2 < -HTOL_SI or q < -QTOL_SI:
+        return XFCV
+    if s == XFCV and q >= setting:
+        return ACTIVE
+    return s
 
 
 def _pipe_viscosities(network: VascularNetwork, given: Mapping[str, float] | None, law: str,
@@ -499,7 +801,7 @@ class _PermutedLU:
 
 
 def _check_connected(junctions: list[str], sj: NDArray[np.intp], ej: NDArray[np.intp],
-                     method: str) -> None:
+                     method: str, why: str = "") -> None:
     """Every junction must reach a fixed-head node through the links with junction indices
     ``sj`` → ``ej`` (-1 for a fixed-head end); else the head equations are singular."""
     nj = len(junctions)
@@ -512,4 +814,4 @@ def _check_connected(junctions: list[str], sj: NDArray[np.intp], ej: NDArray[np.
     if cut:
         shown = ", ".join(cut[:10]) + (" ..." if len(cut) > 10 else "")
         raise SolverError(method, f"{len(cut)} junction(s) not connected to any reservoir or "
-                          f"tank through open links: {shown}")
+                          f"tank through open links{why}: {shown}")
