@@ -43,15 +43,38 @@ def test_reads_without_violations_and_is_labelled_simulated(trial):
     assert trial.nuclide == "Lu-177"
     assert len(trial.patients) == 6 and {p.sex for p in trial.patients} == {"male", "female"}
     assert all(55 <= p.body_mass_kg <= 100 for p in trial.patients)
-    assert all(set(p.organ_mass_kg) == {"kidneys", "liver", "spleen", "tumour_1"} for p in trial.patients)
+    assert all(set(p.organ_mass_kg) == {"kidneys", "liver", "spleen", "tumour_1", "salivary_glands", "blood"}
+               for p in trial.patients)
     assert len(trial.administrations) == 24 and {a.activity_MBq for a in trial.administrations} == {7400.0}
-    assert set(trial.regions) == {"kidneys", "liver", "spleen", "tumour_1", "whole_body"}
+    assert set(trial.regions) == {"kidneys", "liver", "spleen", "tumour_1", "whole_body", "salivary_glands", "blood"}
     assert not trial.measurements["sigma_MBq"].isna().any()
+    # blood: concentration samples at 0.5, 1, 2 h and on the four imaging days, every cycle
+    blood = trial.curves("concentration")
+    assert len(blood) == 24 and all(c.region == "blood" and len(c.times_h) == 7 for c in blood)
+
+
+def test_blood_curves_recover_the_generator_blood_residence(trial):
+    """Blood TIA concentration x blood volume / A0 against the script's own median parameters.
+
+    Median residence time sum f Teff / ln2 = 2.3 h (script constants); the spread is the
+    inter-patient lognormal CVs (20-40 % on f, 20-30 % on Teff) plus the blood-volume CV 10 %:
+    every curve within a factor 2.5 of the median, and the median of the 24 curves within 30 %.
+    """
+    mod = _script()
+    median = sum(f * te for f, _, te, _, _ in mod.BLOOD) / math.log(2)
+    with np.errstate(all="ignore"):
+        fits = fit_trial(trial, quantity="concentration")
+    assert len(fits) == 24 and all(f.success for f in fits.values())
+    volume_L = {p.id: p.organ_mass_kg["blood"] / mod.BLOOD_DENSITY for p in trial.patients}
+    act = {(a.patient, a.cycle): a.activity_MBq for a in trial.administrations}
+    res = np.array([f.tia_MBq_h * volume_L[p] / act[(p, c)] for (p, c, _), f in fits.items()])   # MBq h/L x L / MBq
+    assert np.all((res > median / 2.5) & (res < median * 2.5)), (median, res)
+    assert abs(np.median(res) / median - 1) < 0.3, (median, np.median(res))
 
 
 def test_every_curve_fits_and_kidney_tia_within_source_bound(trial, fits):
     mod = _script()
-    assert len(fits) == 6 * 4 * 5 and all(f.success for f in fits.values())
+    assert len(fits) == 6 * 4 * 6 and all(f.success for f in fits.values())
     # Bound from the source parameters: TIA/A = f * Teff / ln2 (mono-exponential, decay included),
     # f and Teff lognormal (inter-patient CVs 30 % and 15 %, cycle CV 5 % on each), so
     # ln(TIA/A) has SD s = sqrt(s_f^2 + s_T^2 + 2 s_c^2); allow 4 s plus 3 x 7 % for the fit of

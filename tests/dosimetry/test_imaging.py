@@ -8,7 +8,7 @@ import pytest
 from pkdose.data import read_trial
 from pkdose.dosimetry.imaging import KIDNEY_BED_LIMITS, trial_doses
 from pkdose.dosimetry.radiobiology import KIDNEY
-from pkdose.errors import UnknownNameError
+from pkdose.errors import DoseError, UnknownNameError
 from pkdose.fit import fit_trial
 
 # ICRP 107 Lu-177 non-penetrating energy per decay, 0.14792 MeV (issue 3's published check);
@@ -213,3 +213,61 @@ def test_local_method_refuses_regions_that_need_a_phantom(tmp_path):
     assert "red_marrow" not in set(d.doses["target"])
     reason = dict(zip(d.not_computed["region"], d.not_computed["reason"]))["red_marrow"]
     assert "ICRP 133" in reason and "icrp133" in reason
+
+
+def _with_blood(folder, *, red_marrow_mass=None):
+    """Add blood concentrations: c(t) = 400 kBq/mL e^{-ln2 t/2 h} + 4 kBq/mL e^{-ln2 t/60 h}."""
+    toml = (folder / "trial.toml").read_text()
+    toml = toml.replace('"whole_body"]', '"whole_body", "blood"]').replace('"liver"]', '"liver", "blood"]')
+    if red_marrow_mass is not None:
+        toml = toml.replace("kidneys = 0.31", f"kidneys = 0.31\nred_marrow = {red_marrow_mass}")
+    (folder / "trial.toml").write_text(toml)
+    lines = (folder / "measurements.csv").read_text().splitlines()
+    out = [lines[0] + ",concentration [kBq/mL]"] + [ln + "," for ln in lines[1:]]
+    for c in (1, 2):
+        for t in (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 24.0, 96.0, 168.0):
+            conc = 400.0 * math.exp(-math.log(2) * t / 2.0) + 4.0 * math.exp(-math.log(2) * t / 60.0)
+            out.append(f"P1,{c},{t},blood,,{conc:.10g}")
+    (folder / "measurements.csv").write_text("\n".join(out) + "\n")
+    return folder
+
+
+def test_red_marrow_from_blood_samples(tmp_path, saf_dir):
+    """Blood-based method (EANM 2010): TIA_RM = ∫c dt / 1.06 g/mL × RMBLR × m_RM, by hand.
+
+    ∫c = 400 MBq/L × 2 h/ln2 + 4 MBq/L × 60 h/ln2 (exact data, decay included in the curve).
+    """
+    trial = read_trial(_with_blood(write(tmp_path / "b")))
+    fits = fit_trial(trial, n_terms=(1,), uptake=False)
+    blood = fit_trial(trial, quantity="concentration", n_terms=(2,), uptake=False)
+    expected_conc = (400.0 * 2.0 + 4.0 * 60.0) / math.log(2)                # MBq h / L
+    assert blood[("P1", 1, "blood")].tia_MBq_h == pytest.approx(expected_conc, rel=1e-6)
+    d = trial_doses(trial, fits, blood_fits=blood)
+    tia = d.tia.set_index(["cycle", "region"]).loc[(1, "red_marrow"), "tia_MBq_h"]
+    # male reference red marrow 1.17 kg (ICRP 89), RMBLR 1, blood 1.06 g/mL: MBq/L -> MBq/mL is 1e-3
+    assert tia == pytest.approx(expected_conc * 1e-3 / 1.06 * 1170.0, rel=1e-6)
+    # the local method lists the marrow as not computed (it needs a phantom), never silently
+    reasons = dict(zip(d.not_computed["region"], d.not_computed["reason"]))
+    assert "red_marrow" in reasons and "red_marrow" not in set(d.doses["target"])
+    assert any("Hindorf" in s.citation for s in d.sources)
+    # a measured marrow mass and another RMBLR scale it; the ICRP 133 method doses it as R-marrow
+    trial2 = read_trial(_with_blood(_with_whole_body(write(tmp_path / "c")), red_marrow_mass=0.9))
+    fits2 = fit_trial(trial2, n_terms=(1,), uptake=False)
+    blood2 = fit_trial(trial2, quantity="concentration", n_terms=(2,), uptake=False)
+    d2 = trial_doses(trial2, fits2, blood_fits=blood2, rmblr=0.36, method="icrp133", saf_dir=saf_dir)
+    tia2 = d2.tia.set_index(["cycle", "region"]).loc[(1, "red_marrow"), "tia_MBq_h"]
+    assert tia2 == pytest.approx(expected_conc * 1e-3 / 1.06 * 900.0 * 0.36, rel=1e-6)
+    # by hand: the marrow is an imaged source region (R-marrow, scaled to its 0.9 kg) and its
+    # activity leaves the remainder
+    from pkdose.dosimetry.regions import imaging_doses, imaging_s_values
+    s = imaging_s_values("Lu-177", ["kidneys", "liver", "red_marrow"], phantom="both", saf_dir=saf_dir,
+                         masses={"kidneys": 0.31, "liver": 1.8, "red_marrow": 0.9})
+    tia_all = {r: fits2[("P1", 1, r)].tia_MBq_h for r in ("kidneys", "liver", "whole_body")}
+    by_hand = imaging_doses({**tia_all, "red_marrow": tia2}, s).dose("R-marrow", phantom="adult-male")
+    rm = d2.doses.set_index(["cycle", "target"]).loc[(1, "red_marrow"), "absorbed_Gy"]
+    assert rm == pytest.approx(by_hand, rel=1e-12)
+    without = trial_doses(trial2, fits2, method="icrp133", saf_dir=saf_dir)
+    assert without.doses.set_index(["cycle", "target"]).loc[(1, "red_marrow"), "absorbed_Gy"] != pytest.approx(rm)
+    # red marrow imaged and from blood at once is refused
+    with pytest.raises(DoseError, match="not both"):
+        trial_doses(trial2, {**fits2, ("P1", 1, "red_marrow"): fits2[("P1", 1, "kidneys")]}, blood_fits=blood2)

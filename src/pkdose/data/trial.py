@@ -5,7 +5,8 @@ A trial folder holds
 ``trial.toml``
     ``[trial]`` id, radiopharmaceutical, nuclide, regions (the allowed region names),
     ``simulated`` (true for synthetic demo data) and a description; one ``[[patients]]`` table per
-    patient (id, sex, body_mass_kg, optional ``[patients.organ_mass_kg]``); one
+    patient (id, sex, body_mass_kg, optional ``[patients.organ_mass_kg]``: one mass per region, plus
+    ``red_marrow`` for the blood-based marrow method when ``blood`` is a region); one
     ``[[administrations]]`` table per patient and cycle (patient, cycle, activity_MBq, optional
     ``start`` date-time).
 ``measurements.csv``
@@ -622,11 +623,14 @@ def read_trial(path: str | os.PathLike) -> Trial:
     regions = set(trial.get("regions") or [])
     patients = _patients(doc, f, v) if doc else ()
     pids = {p.id for p in patients}
+    # a mass for no region is a typo, not data; except the red marrow of the blood-based method
+    massable = regions | ({"red_marrow"} if "blood" in regions else set())
     for i, p in enumerate(patients):
         for organ in p.organ_mass_kg:
-            if regions and organ not in regions:        # a mass for no region is a typo, not data
+            if regions and organ not in massable:
                 v.append(Violation(f, None, f"patients[{i}].organ_mass_kg.{organ}",
-                                   f"one of the trial's regions {sorted(regions)}", organ))
+                                   f"one of the trial's regions {sorted(regions)}"
+                                   + (" or 'red_marrow' (with blood samples)" if "blood" in regions else ""), organ))
     admins = _administrations(doc, f, pids, v) if doc else ()
     admin = {(a.patient, a.cycle): a.activity_MBq for a in admins}
     meas = _measurements(root / MEASUREMENTS, regions, pids, admin, v)

@@ -38,6 +38,15 @@ dose (ICRP 103, sex-averaged from both phantoms with the patient's masses) is gi
 when the trial measured the whole body. A BED uses the full dose-rate curve
 Ḋ(t) = Σ_R S(T←R) A_R(t), with A_rem(t) = A_WB(t) − Σ A_i(t).
 
+Red marrow from blood samples (both methods): given ``blood_fits`` (fits of the blood activity
+concentration, :func:`pkdose.fit.fit_trial` with ``quantity="concentration"``), each (patient,
+cycle) gets a ``red_marrow`` TIA by the blood-based method of the EANM guideline
+(:func:`pkdose.dosimetry.regions.red_marrow_tia_from_blood`: TIA concentration in blood ×
+RMBLR × red-marrow mass / blood density; the patient's ``organ_mass_kg.red_marrow`` or the
+ICRP 89 reference of the patient's sex). It is listed with the TIAs; ``local-absorption``
+refuses its dose like any marrow region, ``icrp133`` doses it as the ``R-marrow`` source (its
+activity leaves the remainder).
+
 Uncertainties: the dose SD is S times the TIA SD of the fit (mass uncertainty not included;
 for ``icrp133`` the SDs of the imaged regions and the whole body are propagated as independent);
 the BED SD is the first-order propagation dBED/dD · SD(D) = (1 + 2 G D/(α/β)) · SD(D) at fixed G.
@@ -69,9 +78,15 @@ from .regions import is_tumour
 from .spheres import sphere_s_value
 from .svalues import local_absorption_s_value
 
-__all__ = ["METHODS", "NEEDS_PHANTOM", "BEDLimit", "KIDNEY_BED_LIMITS", "TrialDoses", "trial_doses"]
+__all__ = ["METHODS", "NEEDS_PHANTOM", "BEDLimit", "BONE_SEEKING_ELEMENTS", "BloodMarrowFit", "KIDNEY_BED_LIMITS",
+           "TrialDoses", "red_marrow_from_blood", "trial_doses"]
 
 METHODS = ("local-absorption", "icrp133")
+
+#: Elements whose radiopharmaceuticals seek bone: the blood-based red-marrow method assumes no
+#: specific uptake in bone, marrow or blood cells (Hindorf et al. 2010, EANM guideline), so reports
+#: do not apply it to them by default (alkaline earths: radium, strontium).
+BONE_SEEKING_ELEMENTS = ("Ra", "Sr")
 
 #: Region name that is dosed with the body mass (``body_mass_kg`` of the manifest).
 WHOLE_BODY = "whole_body"
@@ -186,11 +201,98 @@ class TrialDoses:
                                            "fraction_of_limit", "exceeds"])
 
 
+@dataclass(frozen=True)
+class BloodMarrowFit:
+    """The red-marrow curve of the blood-based method: a blood-concentration fit times a factor.
+
+    ``factor`` [L] turns the blood concentration [MBq/L] into red-marrow activity [MBq]
+    (RMBLR × red-marrow mass / blood density); it behaves like an activity fit for
+    :func:`trial_doses` (TIA, SD and exponential terms scaled by ``factor``).
+    """
+
+    blood: Any
+    factor_L: float
+
+    @property
+    def tia_MBq_h(self) -> float:
+        return self.factor_L * float(self.blood.tia_MBq_h)
+
+    @property
+    def tia_sd_MBq_h(self) -> float:
+        return self.factor_L * float(self.blood.tia_sd_MBq_h)
+
+    @property
+    def success(self) -> bool:
+        return bool(self.blood.success)
+
+    @property
+    def model(self) -> str:
+        return f"blood: {self.blood.model}"
+
+    @property
+    def extrapolated_fraction(self) -> float:
+        return float(self.blood.extrapolated_fraction)
+
+    def terms(self) -> tuple[np.ndarray, np.ndarray]:
+        amps, rates = self.blood.terms()
+        return self.factor_L * np.asarray(amps), np.asarray(rates)
+
+
+def red_marrow_from_blood(trial: Any, blood_fits: Mapping[tuple[str, int, str], Any], *,
+                          rmblr: float | None = None) -> dict[tuple[str, int, str], BloodMarrowFit]:
+    """Red-marrow curves (patient, cycle, ``"red_marrow"``) from fits of blood concentrations.
+
+    Parameters
+    ----------
+    trial : pkdose.data.Trial
+    blood_fits : Mapping
+        (patient, cycle, ``"blood"``) → fit of the blood activity concentration in MBq/L
+        (:func:`pkdose.fit.fit_trial` with ``quantity="concentration"``); other regions are an error.
+    rmblr : float, optional
+        Red-marrow-to-blood concentration ratio; default 1 (small molecules such as peptides,
+        :data:`pkdose.dosimetry.regions.RMBLR_SMALL_MOLECULE`).
+
+    Examples
+    --------
+    >>> from pkdose.data import read_trial
+    >>> from pkdose.fit import fit_trial
+    >>> trial = read_trial(demo_trial_dir)
+    >>> marrow = red_marrow_from_blood(trial, fit_trial(trial, patient="SIM01", quantity="concentration"))
+    >>> m = marrow[("SIM01", 1, "red_marrow")]
+    >>> round(m.factor_L, 4)                     # 1 x 1.17 kg / 1.06 kg/L (male reference marrow)
+    1.1038
+    """
+    from .regions import RMBLR_SMALL_MOLECULE, red_marrow_tia_from_blood
+
+    ratio = RMBLR_SMALL_MOLECULE if rmblr is None else rmblr
+    patients = {p.id: p for p in trial.patients}
+    out: dict[tuple[str, int, str], BloodMarrowFit] = {}
+    for (pid, cycle, region), fit in sorted(blood_fits.items()):
+        if region != "blood":
+            raise DoseError(f"blood_fits[({pid!r}, {cycle}, {region!r})]",
+                            "fits of the 'blood' concentration", region)
+        p = patients[pid]
+        mass = p.organ_mass_kg.get("red_marrow")
+        # MBq/L -> MBq: red_marrow_tia_from_blood takes a concentration per mL (1 MBq/L = 1e-3 MBq/mL)
+        factor = red_marrow_tia_from_blood(1e-3, phantom=f"adult-{p.sex}", red_marrow_mass_kg=mass, rmblr=ratio)
+        out[(pid, cycle, "red_marrow")] = BloodMarrowFit(fit, factor)
+    return out
+
+
+_BLOOD_METHOD = Source(
+    "Hindorf C, Glatting G, Chiesa C, Linden O, Flux G. EANM Dosimetry Committee guidelines for bone marrow "
+    "and whole-body dosimetry. Eur J Nucl Med Mol Imaging 2010;37:1238-1250",
+    note="blood-based red-marrow TIA: TIA concentration in blood x RMBLR x red-marrow mass; RMBLR 1 for "
+         "small molecules, red-marrow masses ICRP Publication 89")
+
+
 def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method: str = "local-absorption",
                 lq: Mapping[str, LQParameters] | None = None,
                 bed_limits: tuple[BEDLimit, ...] = KIDNEY_BED_LIMITS, progeny: str = "in-situ",
                 alpha_rbe: float = DEFAULT_ALPHA_RBE, saf_dir: Any = None,
-                mass_convention: str = "icrp89") -> TrialDoses:
+                mass_convention: str = "icrp89",
+                blood_fits: Mapping[tuple[str, int, str], Any] | None = None,
+                rmblr: float | None = None) -> TrialDoses:
     """Absorbed doses (and BEDs) per patient, cycle and region of a trial from its curve fits.
 
     Parameters
@@ -217,6 +319,11 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
         masses (blood largely excluded; the default, as for the simulated demo trial) or already
         include the organ's blood like ICRP 133 target masses
         (:func:`pkdose.dosimetry.regions.imaging_s_values`).
+    blood_fits : Mapping, optional
+        (patient, cycle, ``"blood"``) → fit of the blood concentration [MBq/L]: adds a
+        ``red_marrow`` TIA by the blood-based method (:func:`red_marrow_from_blood`).
+    rmblr : float, optional
+        Red-marrow-to-blood concentration ratio for ``blood_fits`` (default 1, small molecules).
 
     Returns
     -------
@@ -246,8 +353,16 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
     patients = {p.id: p for p in trial.patients}
     if not (np.isfinite(alpha_rbe) and alpha_rbe > 0):
         raise DoseError("alpha_rbe", "a finite RBE > 0", alpha_rbe)
-    s_cache: dict[tuple[str, float, bool], tuple[float, float]] = {}
     sphere_sources: list[Source] = []
+    if blood_fits:
+        marrow = red_marrow_from_blood(trial, blood_fits, rmblr=rmblr)
+        clash = sorted(set(marrow) & set(fits))
+        if clash:
+            raise DoseError(f"fits[{clash[0]!r}]", "red marrow either imaged or from blood samples, not both",
+                            "both given")
+        fits = {**fits, **marrow}
+        sphere_sources.append(_BLOOD_METHOD)
+    s_cache: dict[tuple[str, float, bool], tuple[float, float]] = {}
     tia_rows, dose_rows, missing = [], [], {}
     for (pid, cycle, region), fit in sorted(fits.items()):
         if (pid, cycle) not in admin:

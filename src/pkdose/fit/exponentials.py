@@ -436,16 +436,30 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
     return result
 
 
-def fit_trial(trial: Any, *, patient: str | None = None, **options: Any) -> dict[tuple[str, int, str], ExponentialFit]:
-    """Fit every (patient, cycle, region) curve of a :class:`~pkdose.data.Trial`.
+def fit_trial(trial: Any, *, patient: str | None = None, quantity: str = "activity",
+              **options: Any) -> dict[tuple[str, int, str], ExponentialFit]:
+    """Fit every (patient, cycle, region) curve of one quantity of a :class:`~pkdose.data.Trial`.
 
     Measurement uncertainties are used as ``sigma`` where the curve has them. Returns a mapping
     (patient, cycle, region) -> :class:`ExponentialFit`; ``options`` go to :func:`fit_exponentials`.
+    *quantity* ``"activity"`` (default: imaged regions, TIA in MBq·h) or ``"concentration"``
+    (body-fluid samples in the trial's canonical MBq/L: the fits' ``tia_MBq_h`` and
+    ``tia_sd_MBq_h`` are then time-integrated concentrations in MBq·h/L, the input of
+    :func:`pkdose.dosimetry.regions.red_marrow_tia_from_blood` after division by 1000 mL/L).
+
+    Examples
+    --------
+    >>> from pkdose.data import read_trial
+    >>> blood = fit_trial(read_trial(demo_trial_dir), patient="SIM01", quantity="concentration")
+    >>> sorted({region for _, _, region in blood}), len(blood)
+    (['blood'], 4)
     """
     if patient is not None:
         trial.patient(patient)                      # unknown ids are errors
+    if quantity not in ("activity", "concentration"):
+        raise UnknownNameError("quantity", quantity, ("activity", "concentration"), "fit_trial")
     out: dict[tuple[str, int, str], ExponentialFit] = {}
-    for tac in trial.curves():
+    for tac in trial.curves(quantity):
         if patient is not None and tac.patient != patient:
             continue
         out[(tac.patient, tac.cycle, tac.region)] = fit_exponentials(

@@ -22,7 +22,8 @@
 #    physical decay, and the function is chosen by AICc;
 # 3. the fitted curve is integrated to the time-integrated activity (TIA);
 # 4. an S value turns the TIA into an absorbed dose; the dose-rate curve gives the kidney BED;
-#    cycles add up.
+#    cycles add up. Blood samples, where the trial has them, give the red-marrow TIA by the
+#    blood-based method of the EANM guideline.
 #
 # Numbers in the tables are rounded to three significant figures; the uncertainties are one
 # standard deviation from the curve fits.
@@ -34,6 +35,7 @@ method = "local-absorption"  # how S values are obtained: "local-absorption" or 
 saf_dir = None               # ICRP 133 SAF directory for method "icrp133" (None: $PKDOSE_ICRP133_DIR)
 mass_convention = "icrp89"   # "icrp133": measured masses like ICRP 89 ("icrp89") or blood-inclusive
 band_level = 0.95            # coverage of the shaded bands around fitted curves
+marrow_from_blood = None     # red-marrow TIA from blood samples (None: if sampled and not a bone seeker)
 
 # %% tags=["remove-cell"]
 from html import escape
@@ -46,19 +48,25 @@ from IPython.display import HTML, Markdown, display
 import pkdose
 from pkdose.data import read_trial
 from pkdose.dosimetry.dose import ALPHA_RBE_SOURCE
-from pkdose.dosimetry.imaging import trial_doses
+from pkdose.dosimetry.imaging import BONE_SEEKING_ELEMENTS, trial_doses
 from pkdose.fit import fit_trial
 from pkdose.report import (bed_figure, check_text, demo_trial, dose_figure, dose_per_activity_figure,
                            input_files, measurement_figure, package_versions, parameter_table, source_table, table,
                            tac_figure)
 
 PARAMETERS = {"trial_dir": trial_dir, "patient": patient, "method": method, "saf_dir": saf_dir,
-              "mass_convention": mass_convention, "band_level": band_level}
+              "mass_convention": mass_convention, "band_level": band_level, "marrow_from_blood": marrow_from_blood}
 trial_path = Path(trial_dir) if trial_dir else demo_trial()
 trial = read_trial(trial_path)
 patients = [trial.patient(patient)] if patient else list(trial.patients)
 fits = fit_trial(trial, patient=patient)
-doses = trial_doses(trial, fits, method=method, saf_dir=saf_dir, mass_convention=mass_convention)
+has_blood = any(t.region == "blood" for t in trial.curves("concentration"))
+element = trial.nuclide.split("-")[0]
+use_blood = has_blood and element not in BONE_SEEKING_ELEMENTS if marrow_from_blood is None else bool(marrow_from_blood)
+blood_fits = fit_trial(trial, patient=patient, quantity="concentration") if use_blood else {}
+blood_fits = {k: f for k, f in blood_fits.items() if k[2] == "blood"}
+doses = trial_doses(trial, fits, method=method, saf_dir=saf_dir, mass_convention=mass_convention,
+                    blood_fits=blood_fits)
 pd.set_option("display.max_rows", 200)
 
 # %% [markdown]
@@ -122,12 +130,27 @@ for region in fitted_regions:
 
 # %% [markdown]
 # **Other measurements.** Blood concentrations and cumulative excretion, where the trial has them,
-# are shown as measured (they are not integrated into absorbed doses here).
+# as measured. Blood concentrations also give the red-marrow TIA (blood-based method, EANM 2010:
+# TIA concentration in blood × red-marrow-to-blood ratio 1 × red-marrow mass, with the reference
+# marrow mass of ICRP 89); the method assumes no specific uptake in bone, marrow or blood cells,
+# so it is not applied to bone seekers (radium, strontium) unless asked for.
 
 # %%
 others = [tac for tac in trial.curves(None) if tac.quantity != "activity" and (not patient or tac.patient == patient)]
 if not others:
     display(Markdown("*This trial has activity measurements only.*"))
+if blood_fits:        # fitted like the images (TIA → red marrow), so shown with their fits
+    blood_curves = [t for t in others if (t.patient, t.cycle, t.region) in blood_fits and t.quantity == "concentration"]
+    others = [t for t in others if t not in blood_curves]
+    if patient:
+        curves = [(f"cycle {t.cycle}", t, blood_fits[(t.patient, t.cycle, t.region)]) for t in blood_curves]
+    else:
+        curves = [(t.patient, t, blood_fits[(t.patient, t.cycle, t.region)]) for t in blood_curves if t.cycle == first]
+    tac_figure(curves, title=f"{patient}: blood" if patient else f"blood, cycle {first}: all patients",
+               level=band_level, quantity="concentration", unit="MBq/L").show()
+if has_blood and not use_blood:
+    display(Markdown(f"*Blood samples are shown but not used for the red marrow: {element} is a bone seeker "
+                     "(or the report was run with `marrow_from_blood=False`).*"))
 for (region, quantity) in sorted({(t.region, t.quantity) for t in others}):
     fig = measurement_figure([(f"{t.patient} cycle {t.cycle}" if not patient else f"cycle {t.cycle}", t)
                               for t in others if (t.region, t.quantity) == (region, quantity)],

@@ -57,7 +57,8 @@ PARAMETERS = {"trial_dir": trial_dir, "n_patients": n_patients, "n_cycles": n_cy
               "activity_GBq": activity_GBq, "seed": seed}
 trial_path = Path(trial_dir) if trial_dir else demo_trial()
 trial = read_trial(trial_path)
-organs = [r for r in trial.regions if r != "whole_body"]
+imaged = {t.region for t in trial.curves("activity")}       # imaged regions (blood samples are not)
+organs = [r for r in trial.regions if r in imaged and r != "whole_body"]
 population = two_stage_population(trial, regions=organs)
 masses = masses_from_trial(trial, organs)
 vt = virtual_trial(population, masses, n_patients=n_patients, n_cycles=n_cycles,

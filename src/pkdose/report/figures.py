@@ -47,7 +47,7 @@ def curve_band(fit: Any, t: np.ndarray, *, level: float = 0.95, n: int = 400, se
 
 
 def tac_figure(curves: Sequence[tuple[str, Any, Any]], *, title: str, log_y: bool = True,
-               level: float = 0.95) -> go.Figure:
+               level: float = 0.95, quantity: str = "activity", unit: str = "MBq") -> go.Figure:
     """Measured activities and fitted curves of one region, one trace group per curve.
 
     Parameters
@@ -61,8 +61,12 @@ def tac_figure(curves: Sequence[tuple[str, Any, Any]], *, title: str, log_y: boo
         Logarithmic activity axis.
     level : float
         Coverage of the shaded band (parameter uncertainty of the fit).
+    quantity, unit : str
+        What the curves measure, for the axis and hover labels (e.g. ``"concentration"``,
+        ``"MBq/L"`` for blood samples).
     """
     fig = go.Figure()
+    u = _e(unit)
     for i, (label, tac, fit) in enumerate(curves):
         color = _COLORS[i % len(_COLORS)]
         name = _e(label)
@@ -75,13 +79,13 @@ def tac_figure(curves: Sequence[tuple[str, Any, Any]], *, title: str, log_y: boo
                                      name=f"{name} {100 * level:.0f} % band"))
         if fit.success:
             fig.add_trace(go.Scatter(x=t, y=fit.curve(t), mode="lines", line={"color": color}, legendgroup=name,
-                                     name=f"{name}: fit {_e(fit.model)}", hovertemplate="%{y:.3g} MBq at %{x:.1f} h"))
+                                     name=f"{name}: fit {_e(fit.model)}", hovertemplate=f"%{{y:.3g}} {u} at %{{x:.1f}} h"))
         err = None if tac.sigma_MBq is None else {"type": "data", "array": np.asarray(tac.sigma_MBq), "visible": True}
         fig.add_trace(go.Scatter(x=tac.times_h, y=tac.activity_MBq, mode="markers", error_y=err,
                                  marker={"color": color, "size": 8}, legendgroup=name, name=f"{name}: measured",
-                                 hovertemplate="%{y:.4g} MBq at %{x:.2f} h"))
+                                 hovertemplate=f"%{{y:.4g}} {u} at %{{x:.2f}} h"))
     fig.update_layout(title=_e(title), xaxis_title="time after administration [h]",
-                      yaxis_title="activity [MBq] (not decay-corrected)", height=420,
+                      yaxis_title=f"{_e(quantity)} [{u}] (not decay-corrected)", height=420,
                       yaxis_type="log" if log_y else "linear", template="plotly_white",
                       updatemenus=[{"type": "buttons", "direction": "left", "x": 1.0, "y": 1.15, "showactive": True,
                                     "buttons": [{"label": "log", "method": "relayout", "args": [{"yaxis.type": "log"}]},
