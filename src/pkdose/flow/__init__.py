@@ -7,8 +7,11 @@ The network description (:class:`VascularNetwork`) and the EPANET ``.inp`` reade
 phase separation, :func:`solve_blood_flow`) in :mod:`pkdose.flow.rheology`; the ICRP 89
 whole-body circulation (:func:`whole_body_network`) in :mod:`pkdose.flow.wholebody`; its
 coupling to PBPK (:func:`perfusion`, :func:`arterial_input_kernel`, :func:`flow_limited_pbpk`)
-in :mod:`pkdose.flow.coupling`. Everything inside the solver is SI: m, m³/s, m of head, Pa,
-Pa·s; the coupling converts to L/h, L and h.
+in :mod:`pkdose.flow.coupling`; tracer transport through a solved network (Lagrangian segments as
+in EPANET's water-quality model, dispersion, recirculation; :func:`simulate_transit`) and the
+Stewart-Hamilton indicator-dilution analysis (:func:`indicator_dilution`) in
+:mod:`pkdose.flow.transit`. Everything inside the solver is SI: m, m³/s, m of head, Pa,
+Pa·s; the coupling and the transit results use L/h, L and h.
 """
 
 from pkdose.flow.coupling import (
@@ -53,6 +56,14 @@ from pkdose.flow.solver import (
     hagen_poiseuille_pressure_drop,
     hazen_williams_headloss,
     solve_flow,
+)
+from pkdose.flow.transit import (
+    PLUG_FLOW,
+    Dispersion,
+    IndicatorDilution,
+    TransitResult,
+    indicator_dilution,
+    simulate_transit,
 )
 from pkdose.flow.vessels import head_to_pressure_pa, pressure_to_head_m, read_vessel_table
 from pkdose.flow.wholebody import (
@@ -109,4 +120,10 @@ __all__ = [
     "solve_blood_flow",
     "solve_flow",
     "surface_layer",
+    "PLUG_FLOW",
+    "Dispersion",
+    "IndicatorDilution",
+    "TransitResult",
+    "indicator_dilution",
+    "simulate_transit",
 ]
