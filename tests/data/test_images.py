@@ -416,7 +416,7 @@ def test_missing_files_and_unsupported_inputs_are_listed_at_once(tmp_path, phant
     v = [(x.file, x.field, str(x.got)) for x in err.value.violations]
     assert (str(tmp_path / "nope.nii.gz"), "image", "no such file") in v
     assert (str(tmp_path / "nomask.nii.gz"), "mask", "no such file") in v
-    assert (str(tmp_path / "seg.dcm"), "mask", "DICOM") in v
+    assert (str(tmp_path / "seg.dcm"), "file", "not a DICOM file") in v   # a .dcm mask is read as SEG/RTSTRUCT
     assert (str(tmp_path / "img.mha"), "image", "img.mha") in v
     assert ("acquisitions[4]", "units", "none") in v
     assert ("acquisitions[5]", "duration_s", "600.0") in v
