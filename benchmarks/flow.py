@@ -29,7 +29,9 @@ one reservoir per ~2000 junctions), written once to an EPANET ``.inp`` in L/s wi
 memory is its own: ``VmHWM`` of ``/proc/self/status`` after resetting it, above the RSS before the
 timed call), on that same file:
 
-* pkdose: ``read_inp`` (timed apart), then ``solve_flow`` with the file's ACCURACY 0.001;
+* pkdose: ``read_inp`` (timed apart), then ``solve_flow`` with the file's ACCURACY 0.001
+  (``linear_solver="auto"``: CHOLMOD through the optional ``cvxopt`` from
+  ``CHOLMOD_MIN_JUNCTIONS`` junctions if installed, else SuperLU);
 * EPANET's C hydraulic solve through wntr's public toolkit class ``ENepanet``: ``ENopenH``
   (EPANET's sparse ordering and symbolic factorisation), ``ENinitH``, ``ENrunH`` (the Newton
   iterations) for t = 0, ``ENopen`` (parsing) outside the timed region;
@@ -61,6 +63,7 @@ if os.path.isdir(os.path.join(_SRC, "pkdose")) and _SRC not in sys.path:
 
 from pkdose.errors import PkdoseError  # noqa: E402
 from pkdose.flow import read_inp, solve_flow  # noqa: E402
+from pkdose.flow.solver import CHOLMOD_MIN_JUNCTIONS  # noqa: E402
 from pkdose.flow.synthetic import grid_network, to_wntr  # noqa: E402
 
 NETWORKS = ("Net1", "Net3", "Net6")
@@ -240,9 +243,15 @@ def _fit_exponent(sizes: list[float], times: list[float]) -> float:
 def scaling(sizes: list[int], epanet_max: int, wntr_max: int) -> None:
     import wntr
 
+    try:
+        import cvxopt
+        chol = f"cvxopt {cvxopt.__version__} (CHOLMOD from {CHOLMOD_MIN_JUNCTIONS} junctions)"
+    except ImportError:
+        chol = "no cvxopt (SuperLU at every size)"
     print("pkdose flow scaling: synthetic grid meshes, solve_flow vs EPANET 2.2 and WNTR")
     print(f"  python {platform.python_version()} on {platform.platform()}; numpy {np.__version__}; "
-          f"wntr {wntr.__version__}; nproc {os.cpu_count()}; load {os.getloadavg()}\n")
+          f"wntr {wntr.__version__}; {chol}; nproc {os.cpu_count()}; "
+          f"load {os.getloadavg()}\n")
     hdr = ("| pipes | junctions | pkdose solve s (iters) | pkdose peak MB | EPANET C s "
            "(ENrunH s) | ratio | EPANET peak MB | EpanetSimulator s | ratio | WNTRSimulator s "
            "| ratio | max abs dq / max abs q | max abs dH m | read_inp s |")

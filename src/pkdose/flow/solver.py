@@ -102,6 +102,8 @@ QTOL_SI = 0.0001 * CFS_M3S
 QZERO_SI = 1e-6 * CFS_M3S
 """EPANET's initial flow of a closed link, QZERO = 1e-6 cfs, in m³/s."""
 
+EPS = float(np.finfo(np.float64).eps)
+
 # EPANET's link status codes (types.h StatusType)
 XHEAD, TEMPCLOSED, CLOSED, OPEN, ACTIVE, XFLOW, XFCV, XPRESSURE = range(8)
 _STATUS_NAMES = {XHEAD: "xhead", TEMPCLOSED: "tempclosed", CLOSED: "closed", OPEN: "open",
@@ -125,9 +127,19 @@ def hazen_williams_headloss(q: Array | float, length_m: Array | float, diameter_
     of about 1e-7 m³/s and less for ordinary pipes) the law is replaced, as in EPANET, by
     h = (RQtol/1.852) q.
     """
+    return _hazen_williams(q, _hw_resistance(length_m, diameter_m, c))
+
+
+def _hw_resistance(length_m: Array | float, diameter_m: Array | float,
+                   c: Array | float) -> Array:
+    """Hazen-Williams resistance r = 10.66672 C^-1.852 d^-4.871 L (h = r q|q|^0.852)."""
+    return np.asarray(HW_COEFFICIENT_SI * np.asarray(length_m) / np.asarray(c) ** HW_EXPONENT
+                      / np.asarray(diameter_m) ** 4.871, dtype=float)
+
+
+def _hazen_williams(q: Array | float, r: Array) -> tuple[Array, Array]:
+    """:func:`hazen_williams_headloss` with the resistance r precomputed."""
     q = np.asarray(q, dtype=float)
-    r = HW_COEFFICIENT_SI * np.asarray(length_m) / np.asarray(c) ** HW_EXPONENT / \
-        np.asarray(diameter_m) ** 4.871
     aq = np.abs(q)
     grad = HW_EXPONENT * r * aq ** (HW_EXPONENT - 1.0)
     small = grad < RQTOL_SI
@@ -267,7 +279,8 @@ def solve_flow(network: VascularNetwork, *,
                tol: float | None = None, head_tol: float = 1e-3, max_iter: int | None = None,
                max_status_checks: int = 10,
                link_viscosity_m2s: Mapping[str, float] | None = None,
-               closed_link_leak: bool = False) -> FlowSolution:
+               closed_link_leak: bool = False,
+               linear_solver: Literal["auto", "superlu", "cholmod"] = "auto") -> FlowSolution:
     """Solve the steady state of ``network`` by the Global Gradient Algorithm (see module).
 
     Link statuses follow EPANET 2.2 (``hydsolver.c``, ``hydstatus.c``): after every
@@ -313,6 +326,16 @@ def solve_flow(network: VascularNetwork, *,
         reproduces EPANET to round-off (its reported flows then leave junction imbalances of
         that size); without it, heads next to closed pumps with steep curves can differ
         from EPANET's by ~1e-4 m (Net6, see ``tests/flow/test_net6.py``).
+    linear_solver : {"auto", "superlu", "cholmod"}
+        Sparse direct solver of the head equations (SPD, one sparsity pattern, so the
+        fill-reducing ordering is computed once and each Newton iteration refactorises
+        numerically). "superlu": scipy's SuperLU (always available). "cholmod": CHOLMOD's
+        supernodal Cholesky through the optional package ``cvxopt`` (GPL-3; not installed
+        with pkdose), about 4-5 times faster from ~10⁴ junctions (0.46 s instead of 2.45 s
+        per factorisation at 5·10⁵ junctions). "auto" (default): "cholmod" for networks of
+        at least :data:`CHOLMOD_MIN_JUNCTIONS` junctions when ``cvxopt`` can be imported,
+        else "superlu". Both are direct: results agree to round-off (see
+        ``tests/flow/test_linear_solvers.py``).
 
     Returns
     -------
@@ -325,8 +348,10 @@ def solve_flow(network: VascularNetwork, *,
         statuses still changing after ``max_status_checks`` convergences.
     SolverError
         A junction not connected to any fixed-head node through open links (in the network
-        as given, or after links were closed by the status checks), a singular system, or no
-        finite positive viscosity for a "D-W"/"H-P" pipe.
+        as given, or after links were closed by the status checks), a singular (or, for
+        CHOLMOD, not positive definite) system, no finite positive viscosity for a
+        "D-W"/"H-P" pipe, ``linear_solver="cholmod"`` without ``cvxopt``, or an unknown
+        ``linear_solver``.
     UnknownNameError
         A name in ``link_viscosity_m2s`` that is not a pipe of the network.
     InputDataError
@@ -349,10 +374,12 @@ def solve_flow(network: VascularNetwork, *,
     names = [lk.name for lk in links]
     # node names -> junction index (-1 for a fixed-head node) and fixed head (0 at junctions),
     # by hashed look-up in pandas (node names are unique: VascularNetwork checks it)
-    jpos, fpos = pd.Index(junctions, dtype=object), pd.Index(fixed_names, dtype=object)
+    # (one look-up per side in the index of all nodes: junctions 0..nj-1, then fixed heads)
+    node_pos = pd.Index([*junctions, *fixed_names], dtype=object)
     ends_by_side = ([lk.start for lk in links], [lk.end for lk in links])
-    sj, ej = (jpos.get_indexer(side).astype(np.intp) for side in ends_by_side)
-    start_f, end_f = (fpos.get_indexer(side) for side in ends_by_side)
+    s_all, e_all = (node_pos.get_indexer(side).astype(np.intp) for side in ends_by_side)
+    sj, ej = (np.where((x >= 0) & (x < nj), x, -1) for x in (s_all, e_all))
+    start_f, end_f = (np.where(x >= nj, x - nj, -1) for x in (s_all, e_all))
     sh = np.where(start_f >= 0, np.append(fixed_values, 0.0)[start_f], 0.0)
     eh = np.where(end_f >= 0, np.append(fixed_values, 0.0)[end_f], 0.0)
 
@@ -361,6 +388,7 @@ def solve_flow(network: VascularNetwork, *,
     nu = _pipe_viscosities(network, link_viscosity_m2s, law, method)
     rough = np.array([p.roughness for p in network.pipes])
     km = MINOR_LOSS_SI * np.array([p.minor_loss for p in network.pipes]) / d**4
+    hw_r = _hw_resistance(L, d, rough) if law == "H-W" else np.zeros(0)
     is_cv = np.array([p.check_valve for p in network.pipes], dtype=np.bool_)
     pumps = network.pumps
     is_hp = np.array([isinstance(p.curve, ConstantPower) for p in pumps], dtype=np.bool_)
@@ -400,15 +428,26 @@ def solve_flow(network: VascularNetwork, *,
     _check_connected(junctions, sj[given_open], ej[given_open], method)
 
     # the head matrix has one sparsity pattern (every link, closed ones with a tiny
-    # conductance): its fill-reducing ordering is computed once (see _HeadMatrixLU)
+    # conductance): its fill-reducing ordering is computed once (see _HeadMatrixLU and
+    # _HeadMatrixCholmod)
     both = (sj >= 0) & (ej >= 0)
     off_index = np.full(len(links), -1, dtype=np.intp)
     off_index[both] = np.arange(int(both.sum()))
     nboth = int(both.sum())
     rows = np.concatenate([np.arange(nj), sj[both], ej[both]])
     cols = np.concatenate([np.arange(nj), ej[both], sj[both]])
-    head_lu = _HeadMatrixLU(nj, rows, cols)
+    solver_kind = _linear_solver_kind(linear_solver, nj, method)
+    head_lu: _HeadMatrixLU | _HeadMatrixCholmod = (
+        _HeadMatrixCholmod(nj, rows, cols) if solver_kind == "cholmod"
+        else _HeadMatrixLU(nj, rows, cols))
     s_in, e_in = sj >= 0, ej >= 0
+    s_bin, e_bin = np.where(s_in, sj, nj), np.where(e_in, ej, nj)  # bin nj: fixed-head ends
+
+    def node_sum(at_end: Array, at_start: Array) -> Array:
+        """Σ at_end over the links ending at each junction + Σ at_start over those starting
+        there (np.bincount: one pass per side, 5-10 times faster than np.add.at)."""
+        total = np.bincount(e_bin, at_end, nj + 1) + np.bincount(s_bin, at_start, nj + 1)
+        return np.asarray(total[:nj], dtype=np.float64)
 
     def valve_coeff(k: int, kmv: float) -> tuple[float, float]:
         """EPANET's ``valvecoeff``: P and Y of a closed or fully open valve."""
@@ -429,7 +468,7 @@ def solve_flow(network: VascularNetwork, *,
         (controlled valves get P = 0 here, and their terms in the valve step)."""
         qp = q[:npipe]
         if law == "H-W":
-            h, g = hazen_williams_headloss(qp, L, d, rough)
+            h, g = _hazen_williams(qp, hw_r)
         elif law == "D-W":
             h, g = darcy_weisbach_headloss(qp, L, d, rough, nu)
         elif law == "H-P":
@@ -471,7 +510,7 @@ def solve_flow(network: VascularNetwork, *,
         """Head loss h(q) of every pipe and pump (NaN elsewhere), for the head check."""
         qp = q[:npipe]
         if law == "H-W":
-            h, _ = hazen_williams_headloss(qp, L, d, rough)
+            h, _ = _hazen_williams(qp, hw_r)
         elif law == "D-W":
             h, _ = darcy_weisbach_headloss(qp, L, d, rough, nu)
         else:
@@ -526,6 +565,7 @@ def solve_flow(network: VascularNetwork, *,
                 status[k] = _fcv_status(int(old[k]), float(q[k]), hs[k], he[k], v_set[i])
         return bool(np.any(status != old))
 
+    demand_max = float(np.max(np.abs(demand), initial=0.0))
     iterations, status_checks = 0, 0
     relerr = head_err = math.inf
     H = np.zeros(nj)
@@ -535,18 +575,10 @@ def solve_flow(network: VascularNetwork, *,
         iterations += 1
         P, Y = coefficients(q)
         inmat = P != 0.0
-        si, ei = s_in & inmat, e_in & inmat
-        X = -demand.copy()  # flow excess at junctions: inflow − outflow − demand
-        np.add.at(X, sj[si], -q[si])
-        np.add.at(X, ej[ei], q[ei])
-        F = X.copy()
-        np.add.at(F, sj[si], Y[si])
-        np.add.at(F, ej[ei], -Y[ei])
-        np.add.at(F, ej[ei & ~s_in], (P * sh)[ei & ~s_in])
-        np.add.at(F, sj[si & ~e_in], (P * eh)[si & ~e_in])
-        diag = np.zeros(nj)
-        np.add.at(diag, sj[si], P[si])
-        np.add.at(diag, ej[ei], P[ei])
+        qm, Ym, Pm = np.where(inmat, q, 0.0), np.where(inmat, Y, 0.0), np.where(inmat, P, 0.0)
+        X = node_sum(qm, -qm) - demand  # flow excess at junctions: inflow − outflow − demand
+        F = X + node_sum(np.where(s_in, 0.0, Pm * sh) - Ym, np.where(e_in, 0.0, Pm * eh) + Ym)
+        diag = node_sum(Pm, Pm)
         off = -P[both]
         for i in range(len(valves)):  # EPANET's valvecoeffs, in valve order
             if not v_controlled[i]:
@@ -610,11 +642,14 @@ def solve_flow(network: VascularNetwork, *,
         # count with zero flow here, as they are reported, so that the open links balance.
         shut = (status <= CLOSED) & (not closed_link_leak)
         p_open = np.where(shut, 0.0, P)
+        # A refinement is skipped once the imbalance is within the rounding of the node sums
+        # themselves (16 eps of the largest flow or demand; the second one almost always is).
         for _ in range(2 if lu is not None else 0):
             q_open = np.where(shut, 0.0, qnew)
-            exc_q = -demand.copy()
-            np.add.at(exc_q, sj[s_in], -q_open[s_in])
-            np.add.at(exc_q, ej[e_in], q_open[e_in])
+            exc_q = node_sum(q_open, -q_open) - demand
+            if np.max(np.abs(exc_q), initial=0.0) <= 16.0 * EPS * max(
+                    float(np.max(np.abs(q_open), initial=0.0)), demand_max):
+                break
             delta = lu.solve(exc_q)  # type: ignore[union-attr]
             ds = np.where(s_in, np.append(delta, 0.0)[sj], 0.0)
             de = np.where(e_in, np.append(delta, 0.0)[ej], 0.0)
@@ -663,12 +698,15 @@ def solve_flow(network: VascularNetwork, *,
         _check_connected(junctions, sj[~is_closed], ej[~is_closed], method,
                          " (after the status checks closed "
                          f"{', '.join(names[k] for k in np.flatnonzero(is_closed & given_open)[:10])})")
-    flow = pd.Series(np.where(is_closed, 0.0, q), index=names, name="flow_m3s", dtype=float)
+    link_index = pd.Index(names)  # one index for both Series
+    flow = pd.Series(np.where(is_closed, 0.0, q), index=link_index, name="flow_m3s",
+                     dtype=float)
     head = pd.Series(np.concatenate([np.asarray(H, dtype=float), fixed_values]),
                      index=[*junctions, *fixed_names], name="head_m", dtype=float)
     closed = tuple(names[k] for k in np.flatnonzero(is_closed))
-    link_status_names = pd.Series([_STATUS_NAMES[int(s)] for s in status], index=names,
-                                  name="status", dtype=object)
+    status_words = np.array([_STATUS_NAMES[k] for k in range(len(_STATUS_NAMES))], dtype=object)
+    link_status_names = pd.Series(status_words[status], index=link_index, name="status",
+                                  dtype=object)
     return FlowSolution(network, flow, head, iterations, relerr, head_err, closed, law,
                         link_status_names)
 
@@ -747,6 +785,81 @@ def _pipe_viscosities(network: VascularNetwork, given: Mapping[str, float] | Non
                               f"pipe(s) ({shown}): network.viscosity_m2s is "
                               f"{network.viscosity_m2s!r}; give link_viscosity_m2s")
     return nu
+
+
+CHOLMOD_MIN_JUNCTIONS = 2000
+"""Smallest network (junctions) for which ``solve_flow(linear_solver="auto")`` uses CHOLMOD
+(when ``cvxopt`` is installed). Measured on synthetic grids (2-core Xeon): per numeric
+factorisation SuperLU / CHOLMOD 0.4 / 0.5 ms at 529 junctions, 6 / 3 ms at 5 041, 0.11 / 0.03 s
+at 50 176, 2.45 / 0.46 s at 501 264; below ~2000 junctions the two are within the Python
+overhead of an iteration and SuperLU, always available, is kept."""
+
+
+def _linear_solver_kind(choice: str, nj: int, method: str) -> str:
+    """The head-matrix solver ``solve_flow`` uses: "superlu" or "cholmod" (see there)."""
+    if choice not in ("auto", "superlu", "cholmod"):
+        raise SolverError(method, f"linear_solver must be 'auto', 'superlu' or 'cholmod', "
+                          f"got {choice!r}")
+    if choice == "superlu":
+        return "superlu"
+    try:
+        import cvxopt.cholmod  # noqa: F401  (optional, GPL-3: imported only here)
+    except ImportError as exc:
+        if choice == "cholmod":
+            raise SolverError(method, f"linear_solver='cholmod' needs the optional package "
+                              f"cvxopt (pip install cvxopt): {exc}") from None
+        return "superlu"
+    return "cholmod" if (choice == "cholmod" or nj >= CHOLMOD_MIN_JUNCTIONS) else "superlu"
+
+
+class _HeadMatrixCholmod:
+    """Supernodal Cholesky factorisations (CHOLMOD, through ``cvxopt``) of the head matrix.
+
+    The lower triangle of A (entries ``rows``, ``cols``; duplicates, i.e. parallel links,
+    summed) is laid out once in compressed-column order; its symbolic analysis (CHOLMOD's
+    default fill-reducing ordering, AMD in cvxopt's build; elimination tree, supernodes) is
+    done once, and each :meth:`factor` only scatters the new values into that layout and
+    refactorises numerically. A is symmetric
+    positive definite whenever every junction reaches a fixed head (checked before), so
+    Cholesky needs no pivoting; a matrix that is not (numerically) positive definite raises
+    RuntimeError, as SuperLU does for a singular one. The factor object is reused: the
+    returned solver is valid until the next :meth:`factor`.
+    """
+
+    def __init__(self, n: int, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> None:
+        from cvxopt import cholmod, matrix, spmatrix
+
+        self._cholmod, self._matrix = cholmod, matrix
+        self.lower = rows >= cols
+        key = cols[self.lower].astype(np.int64) * n + rows[self.lower]
+        uniq, slot = np.unique(key, return_inverse=True)
+        self.slot, self.nnz = slot.astype(np.intp), int(uniq.size)
+        self.A = spmatrix(matrix(np.ones(self.nnz)), matrix((uniq % n).astype(np.int32)),
+                          matrix((uniq // n).astype(np.int32)), (n, n))
+        self.F = cholmod.symbolic(self.A, uplo="L")
+
+    def factor(self, vals: Array) -> _CholmodSolve:
+        """Factorise A(vals) = L Lᵀ; raises RuntimeError if A is not positive definite."""
+        data = np.bincount(self.slot, vals[self.lower], self.nnz)
+        self.A.V = self._matrix(data)
+        try:
+            self._cholmod.numeric(self.A, self.F)
+        except ArithmeticError as exc:
+            raise RuntimeError(f"CHOLMOD: head matrix not positive definite ({exc})") from None
+        return _CholmodSolve(self)
+
+
+@dataclass(frozen=True)
+class _CholmodSolve:
+    """Solves with the current factorisation of a :class:`_HeadMatrixCholmod`."""
+
+    head: _HeadMatrixCholmod
+
+    def solve(self, b: Array) -> Array:
+        """x with A x = b."""
+        x = self.head._matrix(np.ascontiguousarray(b, dtype=np.float64))
+        self.head._cholmod.solve(self.head.F, x)
+        return np.asarray(x, dtype=np.float64).reshape(-1)
 
 
 class _HeadMatrixLU:
