@@ -245,6 +245,8 @@ def _manifest(patients, admins) -> str:
            "", "[trial]", f'id = "{TRIAL_ID}"', 'radiopharmaceutical = "[177Lu]Lu-DOTA-TATE"',
            'nuclide = "Lu-177"', "regions = [" + ", ".join(f'"{r}"' for r in (*REGIONS, "salivary_glands", "blood")) + "]",
            "simulated = true", f'description = "{DESCRIPTION}"', "",
+           "# where the lesion lies (photon cross-dose with method icrp133): a liver metastasis [A]",
+           "[trial.tumour_host]", 'tumour_1 = "liver"', "",
            "[trial.generator]", 'script = "scripts/make_demo_trials.py"', f"seed = {SEED}",
            'organ_masses = "ICRP 89 reference masses scaled with body mass x lognormal CV 10 % (measured-like, simulated); tumour_1 lognormal median 20 g, CV 80 % (assumption); blood = ICRP 89 blood volume scaled likewise x 1.06 kg/L"',
            ""]

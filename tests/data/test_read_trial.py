@@ -146,3 +146,37 @@ def test_organ_mass_for_an_unknown_region_is_an_error(tmp_path):
         read_trial(write(tmp_path, manifest=manifest))
     msg = str(err.value)
     assert "patients[0].organ_mass_kg.kidney" in msg and "trial.toml" in msg
+
+
+TUMOUR_MANIFEST = MANIFEST.replace('regions = ["kidneys", "liver"]',
+                                   'regions = ["kidneys", "liver", "tumour_1", "tumour_2", "whole_body"]')
+
+
+def test_tumour_hosts_trial_default_and_patient_override(tmp_path):
+    manifest = (TUMOUR_MANIFEST.replace("simulated = true", 'simulated = true\n[trial.tumour_host]\n'
+                                        'tumour_1 = "liver"\ntumour_2 = "lungs"')
+                .replace("kidneys = 0.34", 'kidneys = 0.34\n[patients.tumour_host]\ntumour_2 = "red_marrow"'))
+    trial = read_trial(write(tmp_path, manifest=manifest))
+    assert dict(trial.patient("P01").tumour_host) == {"tumour_1": "liver", "tumour_2": "red_marrow"}
+
+
+def test_bad_tumour_hosts_are_reported_at_once(tmp_path):
+    manifest = (TUMOUR_MANIFEST.replace("simulated = true", 'simulated = true\n\n[trial.tumour_host]\n'
+                                        'tumour_9 = "liver"\nkidneys = "liver"\ntumour_1 = "colon"\ntumour_2 = 3')
+                .replace("kidneys = 0.34", 'kidneys = 0.34\n[patients.tumour_host]\ntumour_1 = "livr"\n'
+                         'tumour_2 = "whole_body"'))
+    with pytest.raises(InputDataError) as e:
+        read_trial(write(tmp_path, manifest=manifest))
+    by_field = {x.field: x for x in e.value.violations}
+    assert set(by_field) == {"trial.tumour_host.tumour_9", "trial.tumour_host.kidneys", "trial.tumour_host.tumour_1",
+                             "trial.tumour_host.tumour_2", "patients[0].tumour_host.tumour_1",
+                             "patients[0].tumour_host.tumour_2"}
+    assert "(str)" in by_field["trial.tumour_host.tumour_2"].got
+    # unknown tumour, and a region that is no tumour: expected names the trial's tumours
+    assert "['tumour_1', 'tumour_2']" in by_field["trial.tumour_host.tumour_9"].expected
+    assert by_field["trial.tumour_host.kidneys"].got == "kidneys"
+    # unknown host (with the closest), a host of several ICRP 133 regions, a region without a counterpart
+    assert "did you mean 'liver'" in by_field["patients[0].tumour_host.tumour_1"].got
+    assert "several ICRP 133 source regions" in by_field["trial.tumour_host.tumour_1"].got
+    assert "no ICRP 133 counterpart" in by_field["patients[0].tumour_host.tumour_2"].got
+    assert "'liver'" in by_field["trial.tumour_host.tumour_1"].expected

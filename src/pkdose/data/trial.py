@@ -6,14 +6,38 @@ A trial folder holds
     ``[trial]`` id, radiopharmaceutical, nuclide, regions (the allowed region names),
     ``simulated`` (true for synthetic demo data) and a description; one ``[[patients]]`` table per
     patient (id, sex, body_mass_kg, optional ``[patients.organ_mass_kg]``: one mass per region, plus
-    ``red_marrow`` for the blood-based marrow method when ``blood`` is a region); one
-    ``[[administrations]]`` table per patient and cycle (patient, cycle, activity_MBq, optional
-    ``start`` date-time).
+    ``red_marrow`` for the blood-based marrow method when ``blood`` is a region; optional
+    ``[patients.tumour_host]``, below); one ``[[administrations]]`` table per patient and cycle
+    (patient, cycle, activity_MBq, optional ``start`` date-time).
 ``measurements.csv``
     One row per measurement with the unit in every quantitative header: ``patient``, ``cycle``,
     ``time [h]`` (after that cycle's administration; any time unit), ``region``, and one or more
     *quantity columns*. Every row fills exactly one quantity column (two filled on one row is an
     error, so is none); the unit is in the header, so one column cannot mix units.
+
+Where the tumours lie: ``tumour_host`` maps a tumour region of the trial (a name that
+:func:`pkdose.dosimetry.regions.is_tumour` accepts, e.g. ``tumour_1``) to the organ containing it,
+one of :data:`pkdose.dosimetry.regions.TUMOUR_HOSTS` (``liver``, ``kidneys``, ``lungs``,
+``red_marrow`` for a bone-marrow lesion, ...; the host need not be an imaged region). It may be
+given for the whole trial as ``[trial.tumour_host]`` and per patient as ``[patients.tumour_host]``
+(after that patient's other keys); a patient's entry replaces the trial's for the same tumour,
+and ``Patient.tumour_host`` holds the result::
+
+    [trial.tumour_host]
+    tumour_1 = "liver"            # every patient's tumour_1 is a liver lesion ...
+
+    [[patients]]
+    id = "P2"
+    ...
+    [patients.tumour_host]
+    tumour_1 = "pancreas"         # ... except P2's
+
+Only the ``icrp133`` method of :func:`pkdose.dosimetry.imaging.trial_doses` uses it (the photon
+cross-dose between each tumour and the organs, through its host); a tumour without a host gets
+its self-dose only, and the dose tables say so. Reported as violations: a key that is not a
+tumour region of the trial, a host name that is not an imaging region (with the closest host),
+and a region that cannot hold a tumour, with the reason (several ICRP 133 source regions as for
+``colon``, no ICRP 133 target as for contents and ``blood``, an organ of one sex, ``whole_body``).
 
 Quantity columns and what they become (``TimeActivityCurve.quantity``, canonical unit):
 
@@ -58,7 +82,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +101,9 @@ _HEADER = re.compile(r"^\s*([A-Za-z_]+)\s*(?:\[(.+)\])?\s*$")
 _SEXES = ("male", "female")
 #: Keys each manifest table accepts (anything else is reported: a typo must not be ignored).
 #: ``[trial.generator]`` is free-form provenance of simulated data (script, seed, notes).
-_TRIAL_KEYS = ("id", "radiopharmaceutical", "nuclide", "regions", "simulated", "description", "generator")
-_PATIENT_KEYS = ("id", "sex", "body_mass_kg", "organ_mass_kg")
+_TRIAL_KEYS = ("id", "radiopharmaceutical", "nuclide", "regions", "simulated", "description", "generator",
+               "tumour_host")
+_PATIENT_KEYS = ("id", "sex", "body_mass_kg", "organ_mass_kg", "tumour_host")
 _ADMIN_KEYS = ("patient", "cycle", "activity_MBq", "start")
 #: Quantity columns: CSV column -> (quantity on the curve, how the header's unit is read).
 #: ``"pct"``: percent of the cycle's administered activity; ``"counts"``: see :data:`_COUNT_RATE`.
@@ -117,12 +142,18 @@ def _unknown_keys(f: str, where: str, table: Any, allowed: tuple[str, ...], v: l
 
 @dataclass(frozen=True)
 class Patient:
-    """A trial patient: id, sex, body mass [kg] and measured organ masses [kg]."""
+    """A trial patient: id, sex, body mass [kg], measured organ masses [kg] and tumour hosts.
+
+    ``tumour_host`` maps a tumour region to the organ containing it: the trial's
+    ``[trial.tumour_host]`` with the patient's own ``[patients.tumour_host]`` entries replacing it
+    (module docstring).
+    """
 
     id: str
     sex: str
     body_mass_kg: float
     organ_mass_kg: Mapping[str, float] = field(default_factory=dict)
+    tumour_host: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -323,7 +354,7 @@ def _patients(doc: dict, f: str, v: list[Violation]) -> tuple[Patient, ...]:
         for organ, m in organs.items():
             if not isinstance(m, (int, float)) or isinstance(m, bool) or not m > 0:
                 v.append(Violation(f, None, f"{where}.organ_mass_kg.{organ}", "a mass in kg > 0", m))
-        out.append(Patient(pid, str(sex), float(mass), dict(organs)))
+        out.append(Patient(pid, str(sex), float(mass), dict(organs)))     # tumour_host: _tumour_hosts
     if not out:
         v.append(Violation(f, None, "patients", "at least one [[patients]] table", "none"))
     return tuple(out)
@@ -605,6 +636,39 @@ def _number(f: str, row: int, name: str, text: str, unit: str | None, kind: str 
         return None
 
 
+def _tumour_hosts(doc: dict, f: str, trial: Any, regions: set[str], patients: tuple[Patient, ...],
+                  v: list[Violation]) -> tuple[Patient, ...]:
+    """Check ``[trial.tumour_host]`` and ``[patients.tumour_host]``; each patient's merged table."""
+    from ..dosimetry.regions import TUMOUR_HOSTS, is_tumour, tumour_host_problem
+
+    tumours = sorted(r for r in regions if is_tumour(r))
+
+    def check(where: str, table: Any) -> dict[str, str]:
+        if not isinstance(table, dict):
+            v.append(Violation(f, None, where, 'a table of tumour = "organ containing it"', table))
+            return {}
+        good = {}
+        for tumour, host in table.items():
+            bad = False
+            if tumour not in tumours:
+                v.append(Violation(f, None, f"{where}.{tumour}", f"a tumour region of the trial {tumours}"
+                                   if tumours else "a tumour region of the trial (trial.regions has none)", tumour))
+                bad = True
+            problem = tumour_host_problem(host)
+            if problem is not None:
+                v.append(Violation(f, None, f"{where}.{tumour}", "the organ containing the tumour, one of "
+                                   f"{sorted(TUMOUR_HOSTS)}", f"{host!r}: {problem}"))
+                bad = True
+            if not bad:
+                good[tumour] = host
+        return good
+
+    default = check("trial.tumour_host", trial["tumour_host"]) if "tumour_host" in trial else {}
+    own = {p.get("id"): check(f"patients[{i}].tumour_host", p["tumour_host"])
+           for i, p in enumerate(doc.get("patients", []) or []) if isinstance(p, dict) and "tumour_host" in p}
+    return tuple(replace(p, tumour_host={**default, **own.get(p.id, {})}) for p in patients)
+
+
 def read_trial(path: str | os.PathLike) -> Trial:
     """Read and validate a trial folder (``trial.toml`` + ``measurements.csv``).
 
@@ -631,6 +695,7 @@ def read_trial(path: str | os.PathLike) -> Trial:
                 v.append(Violation(f, None, f"patients[{i}].organ_mass_kg.{organ}",
                                    f"one of the trial's regions {sorted(regions)}"
                                    + (" or 'red_marrow' (with blood samples)" if "blood" in regions else ""), organ))
+    patients = _tumour_hosts(doc, f, trial, regions, patients, v) if doc else patients
     admins = _administrations(doc, f, pids, v) if doc else ()
     admin = {(a.patient, a.cycle): a.activity_MBq for a in admins}
     meas = _measurements(root / MEASUREMENTS, regions, pids, admin, v)

@@ -32,7 +32,17 @@ Method ``"icrp133"`` (needs the ICRP 133 SAF files, ``saf_dir=`` or ``PKDOSE_ICR
 the imaged regions to ICRP 133 source regions (:func:`pkdose.dosimetry.regions.imaging_s_values`),
 places the rest of the whole-body activity in the remainder of the body, scales self-doses to
 the patient's measured masses and gives the absorbed dose in the phantom of the patient's sex,
-including photons and cross-doses; tumours stay spheres (self-dose only). Reported targets: the
+including photons and cross-doses between organs. Tumours keep the sphere self-dose; a tumour
+whose host organ the manifest names (``tumour_host``, :mod:`pkdose.data.trial`) also gets the
+photon cross-dose both ways: it receives the host's photon dose from every other source,
+S_γ(host ← R) Ã_R, and its activity irradiates every target as the host's would,
+S_γ(T ← host) Ã_tumour (averages over the host, the lesion's position in it being unknown;
+electrons and alphas do not cross between tumour and organs; the tumour's activity is in
+neither the host nor the remainder; the model and its limits are in the Notes of
+:func:`pkdose.dosimetry.regions.imaging_s_values`). The
+``s_model`` of such a tumour reads ``"sphere + host photons (liver)"``; a tumour without a host
+stays ``"sphere"`` (self-dose only, no cross-dose either way) and ``not_computed`` has a row
+``"<tumour> cross-dose"`` saying so. Reported targets: the
 ICRP 133 target of each imaged organ (same name), the tumours and the red marrow; the effective
 dose (ICRP 103, sex-averaged from both phantoms with the patient's masses) is given per cycle
 when the trial measured the whole body. A BED uses the full dose-rate curve
@@ -145,7 +155,9 @@ class TrialDoses:
         ``tia_per_activity_h`` (Ã/A₀, the "residence time"), ``model`` (selected function),
         ``extrapolated_fraction``, ``fit_ok``.
     doses : pandas.DataFrame
-        One row per (patient, cycle, target): ``mass_kg``, ``s_model``, ``s_Gy_per_MBq_h``, ``absorbed_Gy``,
+        One row per (patient, cycle, target): ``mass_kg``, ``s_model`` (the S model of the row: for tumours
+        ``"sphere"``, or ``"sphere + host photons (<host>)"`` with the photon cross-dose of ``icrp133``),
+        ``s_Gy_per_MBq_h``, ``absorbed_Gy``,
         ``absorbed_sd_Gy``, ``Gy_per_GBq``, ``alpha_fraction`` (alpha share of the dose),
         ``rbe_weighted_Gy``, and, for tissues with LQ parameters, ``bed_Gy`` and ``bed_sd_Gy``
         (NaN elsewhere).
@@ -457,8 +469,24 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
 
 _ICRP133_LABEL = ("ICRP 133: specific absorbed fractions of the reference adult of the patient's sex, imaged organs "
                   "mapped to ICRP 133 source regions, the rest of the whole-body activity in the remainder of the body, "
-                  "self-doses scaled to the measured masses; photons and cross-doses included. Tumours: self-dose of a "
-                  "unit-density sphere of the measured mass, tumour-organ cross-dose NOT included")
+                  "self-doses scaled to the measured masses; photons and cross-doses between organs included")
+_HOSTED_LABEL = ("Tumours with a host organ ({which}): self-dose of a unit-density sphere of the measured mass plus the "
+                 "host organ's photon dose from every other source, and their photons irradiate every organ as the "
+                 "host's would (host averages: the position within the host is not known); electron and alpha "
+                 "tumour-organ cross-dose NOT included")
+_ALONE_LABEL = ("Tumours without a host organ ({which}): self-dose of a unit-density sphere of the measured mass, "
+                "tumour-organ cross-dose NOT included")
+
+
+def _icrp133_label(hosted: Mapping[str, set[str]], alone: set[str]) -> str:
+    """The ``icrp133`` label, naming which tumours got the photon cross-dose (tumour -> hosts)."""
+    parts = [_ICRP133_LABEL]
+    if hosted:
+        parts.append(_HOSTED_LABEL.format(which=", ".join(f"{t} in {'/'.join(sorted(h))}"
+                                                          for t, h in sorted(hosted.items()))))
+    if alone:
+        parts.append(_ALONE_LABEL.format(which=", ".join(sorted(alone))))
+    return ". ".join(parts)
 
 
 def _icrp133(trial: Any, fits: Mapping[tuple[str, int, str], Any], admin: Mapping[tuple[str, int], float],
@@ -473,6 +501,8 @@ def _icrp133(trial: Any, fits: Mapping[tuple[str, int, str], Any], admin: Mappin
     effective: list[dict[str, Any]] = []
     cited: list[Source] = []
     files: dict[str, str] = {}
+    hosted: dict[str, set[str]] = {}
+    alone: set[str] = set()
     for p in trial.patients:
         keys = sorted(k for k in fits if k[0] == p.id)
         if not keys:
@@ -485,8 +515,17 @@ def _icrp133(trial: Any, fits: Mapping[tuple[str, int, str], Any], admin: Mappin
                                       "patients.organ_mass_kg): its activity is counted in the remainder")
         organs = [r for r in organs if (p.id, r) not in missing]
         masses = {r: p.organ_mass_kg[r] for r in organs if r in p.organ_mass_kg}
+        hosts = {t: h for t, h in getattr(p, "tumour_host", {}).items() if t in organs}
+        for r in organs:
+            if is_tumour(r) and r in hosts:
+                hosted.setdefault(r, set()).add(hosts[r])
+            elif is_tumour(r):
+                alone.add(r)
+                missing[(p.id, f"{r} cross-dose")] = (
+                    f"no host organ for tumour {r!r} of patient {p.id!r} (trial.toml tumour_host): "
+                    "tumour-organ cross-dose not included in either direction, self-dose only")
         s = imaging_s_values(trial.nuclide, organs, phantom="both", saf_dir=saf_dir, masses=masses,
-                             progeny=progeny, mass_convention=mass_convention)
+                             progeny=progeny, mass_convention=mass_convention, tumour_hosts=hosts)
         cited.extend(s.sources_cited)
         for t in s.tables.values():
             files.update(t.data_files)
@@ -527,7 +566,8 @@ def _icrp133(trial: Any, fits: Mapping[tuple[str, int, str], Any], admin: Mappin
                 share = alpha_dose / dose if dose > 0 else 0.0
                 row = {"patient": p.id, "cycle": cycle, "target": region,
                        "mass_kg": float(masses.get(region, s.tables[phantom].target_masses_kg.get(target, np.nan))),
-                       "s_model": "sphere" if is_tumour(region) else f"ICRP 133 {phantom}",
+                       "s_model": (f"sphere + host photons ({hosts[region]})" if region in hosts else "sphere")
+                       if is_tumour(region) else f"ICRP 133 {phantom}",
                        "s_Gy_per_MBq_h": np.nan, "absorbed_Gy": dose, "absorbed_sd_Gy": float(np.sqrt(var)),
                        "Gy_per_GBq": dose / (a0 / 1000.0), "alpha_fraction": share,
                        "rbe_weighted_Gy": float(d.dose_tables[phantom].dose(target, kind="rbe_weighted")),
@@ -550,4 +590,4 @@ def _icrp133(trial: Any, fits: Mapping[tuple[str, int, str], Any], admin: Mappin
                 effective.append({"patient": p.id, "cycle": cycle, "effective_Sv": d.effective_Sv})
             else:
                 missing[(p.id, "effective dose")] = d.not_computed.get("effective dose", "not computable")
-    return rows, missing, effective, cited, _ICRP133_LABEL, files
+    return rows, missing, effective, cited, _icrp133_label(hosted, alone), files

@@ -20,8 +20,13 @@ for its own 79 source regions. This module maps one onto the other:
   never clipped silently.
 * **Tumours** (regions named ``tumour``, ``tumour_1``, ``tumour:liver-met``...) are not ICRP
   133 regions: their self-dose S is that of a unit-density sphere of the tumour's mass
-  (:func:`pkdose.dosimetry.spheres.sphere_s_value`); **no cross-dose** between tumours and
-  organs is included in either direction (the S entries are 0), and every result says so.
+  (:func:`pkdose.dosimetry.spheres.sphere_s_value`). Their activity is their own column, never
+  part of an organ or of the remainder. Given the organ containing a tumour
+  (``tumour_hosts``, one of :data:`TUMOUR_HOSTS`), the tumour also receives the host's photon
+  dose from every other source, and its photons irradiate every target as the host's would
+  (photon cross-dose both ways by reciprocity; Notes of :func:`imaging_s_values`). Without a
+  host there is **no cross-dose** between that tumour and the organs in either direction (the S
+  entries are 0), and every result says so.
 * **Red marrow** from blood samples: :func:`red_marrow_tia_from_blood` (the blood-based method
   of the EANM guideline); or give a measured ``red_marrow`` TIA.
 
@@ -102,7 +107,7 @@ import math
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -124,6 +129,7 @@ __all__ = [
     "ImagingRegion",
     "IMAGING_REGIONS",
     "NOT_MAPPED",
+    "TUMOUR_HOSTS",
     "WHOLE_BODY",
     "REMAINDER",
     "BODY_REGIONS_ADDED",
@@ -136,6 +142,7 @@ __all__ = [
     "ImagingDoses",
     "body_regions",
     "is_tumour",
+    "tumour_host_problem",
     "imaging_s_values",
     "imaging_doses",
     "red_marrow_tia_from_blood",
@@ -249,6 +256,28 @@ NOT_MAPPED: MappingProxyType[str, str] = MappingProxyType({
                  "whole-body TIA) to imaging_doses()",
 })
 
+#: Organs that can contain a tumour for the tumour-organ cross-dose (``tumour_hosts`` of
+#: :func:`imaging_s_values`, ``tumour_host`` of a trial manifest): imaging region -> the ICRP 133
+#: *target* region whose photon dose a lesion inside the organ is taken to receive. The host's
+#: *source* region is its one :data:`IMAGING_REGIONS` source. For most organs source and target
+#: are the same region; the lung tissue is the source ``Lung-Tis`` and the target ``AI`` (the
+#: alveolar-interstitial region, the bulk of the lung parenchyma), the stomach and small-intestine
+#: walls are received through their stem-cell layers ``St-stem``/``SI-stem`` and the oesophagus
+#: wall through ``Oesophagus``: photon doses vary little over a few millimetres of tissue.
+#: Left out: regions of several ICRP 133 sources (``colon``, ``bone``), contents and blood (no
+#: ICRP 133 target), and the organs of one sex (ovaries, uterus, prostate, testes: the ICRP 103
+#: effective dose that :func:`pkdose.dosimetry.imaging.trial_doses` gives needs both phantoms);
+#: :func:`tumour_host_problem` says why for each.
+TUMOUR_HOSTS: MappingProxyType[str, str] = MappingProxyType({
+    "adrenals": "Adrenals", "brain": "Brain", "breast": "Breast", "gallbladder_wall": "GB-wall",
+    "heart_wall": "Ht-wall", "kidneys": "Kidneys", "liver": "Liver", "lungs": "AI",
+    "muscle": "Muscle", "oesophagus": "Oesophagus", "pancreas": "Pancreas", "pituitary": "P-gland",
+    "red_marrow": "R-marrow", "salivary_glands": "S-glands", "skin": "Skin",
+    "small_intestine": "SI-stem", "spleen": "Spleen", "stomach": "St-stem", "thymus": "Thymus",
+    "thyroid": "Thyroid", "urinary_bladder_wall": "UB-wall",
+})
+_ONE_SEX = ("ovaries", "prostate", "testes", "uterus")
+
 #: Source regions added to the NDX "other tissue" regions to fill the body (see module docstring).
 BODY_REGIONS_ADDED: tuple[str, ...] = ("Blood", "St-cont", "SI-cont", "RC-cont", "LC-cont",
                                        "RS-cont", "GB-cont", "UB-cont")
@@ -298,6 +327,18 @@ SOURCES: MappingProxyType[str, Source] = MappingProxyType({
         "J Nucl Med 1993;34:689-694", note="RMBLR = 0.36 for intact antibodies"),
     "blood_density": Source("ICRU Report 44, Tissue substitutes in radiation dosimetry and "
                             "measurement, 1989", note="whole blood 1.06 g/cm3"),
+    "reciprocity": Source(
+        "Loevinger R, Budinger TF, Watson EE. MIRD Primer for Absorbed Dose Calculations. New York: "
+        "Society of Nuclear Medicine, 1988",
+        note="reciprocity theorem: the specific absorbed fraction is the same with source and target "
+             "exchanged, Phi(T<-S) = Phi(S<-T), exact in an infinite homogeneous medium and used for "
+             "photons between organs; tumour-organ photon cross-dose through the host organ's SAFs "
+             "(page not verified by pkdose)"),
+    "reciprocity_phantom": Source(
+        "Cristy M, Eckerman KF. Specific absorbed fractions of energy at various ages from internal "
+        "photon sources. ORNL/TM-8381. Oak Ridge National Laboratory, 1987",
+        note="photon SAFs of phantom organ pairs made reciprocal (mean of the two directions) "
+             "(page not verified by pkdose)"),
 })
 
 
@@ -315,6 +356,44 @@ def is_tumour(name: str) -> bool:
     (True, True, False)
     """
     return bool(_TUMOUR.match(name))
+
+
+def tumour_host_problem(host: str) -> str | None:
+    """Why *host* cannot be the organ containing a tumour, or None when it can.
+
+    A host must be one of :data:`TUMOUR_HOSTS`. For another name the answer says what is wrong
+    and, for a misspelt name, the closest host. Needs no ICRP 133 files (used by
+    :func:`pkdose.data.read_trial`).
+
+    Examples
+    --------
+    >>> tumour_host_problem("liver") is None
+    True
+    >>> tumour_host_problem("livr")
+    "not an imaging region (did you mean 'liver'?)"
+    >>> tumour_host_problem("colon")
+    "'colon' stands for several ICRP 133 source regions (RC-wall, LC-wall, RS-wall) and has no one target region"
+    """
+    if not isinstance(host, str):
+        return f"a region name (str), not {type(host).__name__}"
+    if host in TUMOUR_HOSTS:
+        return None
+    if is_tumour(host):
+        return "a tumour cannot contain another tumour: give the organ that contains them"
+    if host in NOT_MAPPED:
+        return f"{host!r} has no ICRP 133 counterpart: {NOT_MAPPED[host]}"
+    if host in _ONE_SEX:
+        return (f"{host!r} exists in one ICRP 133 reference phantom only, and the sex-averaged "
+                "effective dose needs both: not supported as a tumour host")
+    if host in IMAGING_REGIONS:
+        srcs = IMAGING_REGIONS[host].sources
+        if len(srcs) > 1:
+            return (f"{host!r} stands for several ICRP 133 source regions ({', '.join(srcs)}) and has "
+                    "no one target region")
+        return (f"the ICRP 133 source region of {host!r} ({srcs[0]}) is not a target region (contents "
+                "and blood receive no dose in ICRP 133)")
+    close = UnknownNameError("tumour host", host, TUMOUR_HOSTS).suggestions
+    return "not an imaging region" + (f" (did you mean {close[0]!r}?)" if close else "")
 
 
 def _check_regions(regions: Iterable[str]) -> tuple[str, ...]:
@@ -409,8 +488,10 @@ class ImagingSValues:
     tables : Mapping of str to SValueTable
         Per phantom: S(target <- imaging source), Gy/(MBq*h), targets = the 43 ICRP 133 targets
         followed by the tumours, split by radiation class, usable with
-        :func:`pkdose.dosimetry.absorbed_dose`. Tumour rows and columns are 0 except the
-        tumour's own sphere self-dose S.
+        :func:`pkdose.dosimetry.absorbed_dose`. A tumour's own entry is its sphere self-dose S;
+        for a tumour with a host (``tumour_hosts``) its row holds the host's photon S from every
+        other source and its column the host's photon S to every ICRP 133 target (photon class
+        only); for a tumour without a host the other entries of its row and column are 0.
     mapping : Mapping of str to tuple of str
         Imaging region -> ICRP 133 source regions (tumours -> ``()``).
     weights : Mapping of str to pandas.DataFrame
@@ -437,6 +518,9 @@ class ImagingSValues:
         The imaging rules used, in words, per phantom (the full S-value convention of each
         phantom is ``tables[phantom].convention``).
     sources_cited : tuple of Source
+    tumour_hosts : Mapping of str to str
+        Tumour -> the organ containing it (:data:`TUMOUR_HOSTS`), for the tumours that get the
+        tumour-organ photon cross-dose; tumours not listed have self-dose only.
     """
 
     nuclide: str
@@ -457,6 +541,7 @@ class ImagingSValues:
     tumour_s: Mapping[str, Any]
     convention: str
     sources_cited: tuple[Source, ...]
+    tumour_hosts: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def table(self, phantom: str | None = None) -> SValueTable:
         """The S table of one phantom (``phantom`` may be omitted when there is only one)."""
@@ -564,7 +649,8 @@ def _masses_kg(masses: Mapping[str, Any] | None, regions: tuple[str, ...]) -> di
 def imaging_s_values(nuclide: str, regions: Iterable[str], *, phantom: str = "adult-male",
                      saf_dir: str | os.PathLike[str] | None = None,
                      masses: Mapping[str, Any] | None = None, mass_convention: str = "icrp89",
-                     progeny: str = "none") -> ImagingSValues:
+                     progeny: str = "none", tumour_hosts: Mapping[str, str] | None = None
+                     ) -> ImagingSValues:
     """S values from imaging regions, tumours and the remainder of body to the ICRP 133 targets.
 
     Parameters
@@ -593,6 +679,10 @@ def imaging_s_values(nuclide: str, regions: Iterable[str], *, phantom: str = "ad
         ``"icrp133-target"``, already blood-inclusive.
     progeny : {"none", "in-situ"}, default "none"
         As in :func:`~pkdose.dosimetry.s_values` (also used for the tumour spheres).
+    tumour_hosts : mapping, optional
+        Tumour -> the organ containing it (one of :data:`TUMOUR_HOSTS`; it need not be imaged):
+        adds the tumour-organ photon cross-dose in both directions (Notes). Tumours not listed
+        keep self-dose only.
 
     Returns
     -------
@@ -605,7 +695,8 @@ def imaging_s_values(nuclide: str, regions: Iterable[str], *, phantom: str = "ad
     DoseError
         A region without an ICRP 133 counterpart (:data:`NOT_MAPPED`, with the reason), a region
         absent from the phantom (e.g. ovaries in the male), a tumour without a mass, a mass for a
-        region that cannot be rescaled, a mass that is not positive.
+        region that cannot be rescaled, a mass that is not positive, a tumour host that cannot
+        hold a tumour (:func:`tumour_host_problem`).
     ICRP133DataError
         No ICRP 133 files.
 
@@ -619,9 +710,46 @@ def imaging_s_values(nuclide: str, regions: Iterable[str], *, phantom: str = "ad
         S(T \\leftarrow R) = \\frac{\\sum_{s \\in R} m_s\\, S(T \\leftarrow s)}{\\sum_{s \\in R} m_s}
 
     per radiation class (:func:`pkdose.dosimetry.coefficients.with_other`). Tumours:
-    :math:`S(t \\leftarrow t)` of a unit-density sphere (:func:`~pkdose.dosimetry.sphere_s_value`),
-    all other entries of tumour rows and columns 0 (cross-dose not included). Patient masses
-    are applied to the organ self-dose before the columns are formed.
+    :math:`S(t \\leftarrow t)` of a unit-density sphere (:func:`~pkdose.dosimetry.sphere_s_value`).
+    Patient masses are applied to the organ self-dose before the columns are formed.
+
+    Tumour-organ cross-dose. Without a host, the other entries of a tumour's row and column are
+    0 (no cross-dose). A tumour *t* inside host organ *h* (``tumour_hosts``; ICRP 133 source
+    region :math:`s_h`, target region :math:`T_h` = :data:`TUMOUR_HOSTS` [h]) gets, photon class
+    only,
+
+    .. math::
+
+        S(t \\leftarrow R) = S_\\gamma(T_h \\leftarrow R) \\quad (R \\neq t), \\qquad
+        S(T \\leftarrow t) = S_\\gamma(T \\leftarrow s_h) \\quad (T \\text{ an ICRP 133 target}),
+
+    with *R* any imaging source column (organs, the remainder; another hosted tumour *u*
+    counts as its own host's source, :math:`S_\\gamma(T_h \\leftarrow s_{h_u})`). Where in the
+    host the lesion lies is not known, so both directions take the host's average: as a target
+    the lesion receives the mean photon dose of the organ around it (for the host's own activity
+    that is the host's photon self-irradiation), as a source it emits like activity spread
+    through the host. For a lesion position uniformly distributed over the host both are exact
+    in expectation (they are the definitions of the mean target dose and of the uniform-source
+    S); by reciprocity (Loevinger et al. 1988; Cristy and Eckerman 1987) the two directions are
+    the same photon coupling, :math:`S_\\gamma(T_h \\leftarrow s_R) \\approx
+    S_\\gamma(T_R \\leftarrow s_h)`, which the ICRP 133 tables satisfy to within 1 % for
+    neighbouring abdominal organs (Lu-177: liver, kidneys, spleen, pancreas; tested) but less
+    closely for distant pairs, the skeleton and the skin (Monte Carlo statistics, blood-inclusive
+    target versus blood-free source regions). Electrons and alphas from other regions deposit within
+    millimetres of their origin and are not given to the tumour, nor the tumour's to the organs.
+    The tumour's activity stays in its own column only: it is neither in the host nor in the
+    remainder, and its self-dose is the sphere's.
+
+    Limits: a real lesion sits at one place, near or far from the host's edge and from other
+    organs, so its cross-dose can differ from the host's average (most for organs next to the
+    host); the photon energy the sphere absorbs itself is counted once more in the host (about
+    the sphere's photon absorbed fraction of the host's dose from the tumour); electrons
+    crossing the tumour boundary either way are left out (a fraction of the order of the
+    sphere's electron escape fraction of the electron energy emitted near the surface); the host
+    mass is that of the whole organ, tumour included; the host's photon dose is the reference
+    phantom's, scaled to the patient's mass only for its self-dose. The cross-dose is small
+    where electrons carry the dose (Lu-177: below 1 % of a 20 g liver lesion's self-dose in the
+    tests) and several times larger for photon-rich nuclides such as I-131.
 
     Examples
     --------
@@ -653,6 +781,7 @@ def imaging_s_values(nuclide: str, regions: Iterable[str], *, phantom: str = "ad
             raise DoseError(f"masses[{r!r}]", "masses only for imaging regions mapped to one ICRP 133 "
                             "region that is both a source and a target (self-dose scaling)",
                             f"{r!r} -> {IMAGING_REGIONS[r].sources}")
+    hosts = _tumour_hosts(tumour_hosts, tumours)
     sources = (*regs, REMAINDER)
     tumour_s = {t: sphere_s_value(nuclide, kg[t], progeny=progeny) for t in tumours}
 
@@ -708,17 +837,34 @@ def imaging_s_values(nuclide: str, regions: Iterable[str], *, phantom: str = "ad
         weights[sex] = w
 
         targets = (*base.targets, *tumours)
-        n_t = len(targets)
+        n_t, n_b = len(targets), len(base.targets)
+        # hosted tumours: the photon column of the host's source region (patient-scaled self-dose)
+        # and the position of the host's target region
+        host_col = {t: _weighted_columns(scaled, IMAGING_REGIONS[h].sources)["photon"]
+                    for t, h in hosts.items()}
+        for t, h in hosts.items():
+            if not float(sm[IMAGING_REGIONS[h].sources[0]]) > 0:
+                raise DoseError(f"tumour_hosts[{t!r}]", f"an organ of the ICRP 133 {sex} phantom", h)
+        host_row = {t: base.targets.index(TUMOUR_HOSTS[h]) for t, h in hosts.items()}
 
         def frame(kind: str) -> pd.DataFrame:
             arr = np.zeros((n_t, len(sources)))
+            photons = kind in ("total", "photon")
             for j, name in enumerate(sources):
                 if name in cols:
-                    arr[:len(base.targets), j] = cols[name][kind]
-                else:                                        # a tumour: sphere self-dose only
+                    arr[:n_b, j] = cols[name][kind]
+                else:                                        # a tumour: sphere self-dose
                     sph = tumour_s[name]
-                    arr[len(base.targets) + tumours.index(name), j] = (
-                        sph.value if kind == "total" else sph.by_class[kind])
+                    arr[n_b + tumours.index(name), j] = sph.value if kind == "total" else sph.by_class[kind]
+                    if photons and name in hosts:            # ... and its photons as the host's
+                        arr[:n_b, j] = host_col[name]
+            for t in hosts if photons else ():               # a hosted tumour receives the host's photon dose
+                i = n_b + tumours.index(t)
+                for j, name in enumerate(sources):
+                    if name in cols:
+                        arr[i, j] = cols[name]["photon"][host_row[t]]
+                    elif name in hosts and name != t:
+                        arr[i, j] = host_col[name][host_row[t]]
             return pd.DataFrame(arr, index=pd.Index(targets, name="target"),
                                 columns=pd.Index(sources, name="source"))
 
@@ -735,7 +881,7 @@ def imaging_s_values(nuclide: str, regions: Iterable[str], *, phantom: str = "ad
         tgt_masses.index.name = "target"
         tgt_masses.name = "mass_kg"
         texts[sex] = _convention_text(organs, tumours, rest, mass_convention, overlap[sex],
-                                      float(ref[REMAINDER]))
+                                      float(ref[REMAINDER]), hosts)
         tables[sex] = replace(
             scaled, targets=targets, sources=sources, values=frame("total"),
             by_class=MappingProxyType({c: frame(c) for c in RADIATION_CLASSES}),
@@ -755,11 +901,31 @@ def imaging_s_values(nuclide: str, regions: Iterable[str], *, phantom: str = "ad
         patient_masses_kg=pd.Series(kg, dtype=float, name="mass_kg"),
         scaled_target_masses_kg=MappingProxyType(scaled_masses), mass_convention=mass_convention,
         blood_overlap_kg=MappingProxyType(overlap), tumour_s=MappingProxyType(tumour_s),
-        convention=conv, sources_cited=tuple(dict.fromkeys(cited)))
+        convention=conv, sources_cited=tuple(dict.fromkeys(cited)), tumour_hosts=MappingProxyType(hosts))
+
+
+def _tumour_hosts(given: Mapping[str, str] | None, tumours: tuple[str, ...]) -> dict[str, str]:
+    """Checked ``tumour_hosts`` of :func:`imaging_s_values` (tumour -> host organ)."""
+    if given is None:
+        return {}
+    if not isinstance(given, Mapping):
+        raise DoseError("tumour_hosts", "a mapping of tumour -> organ containing it",
+                        type(given).__name__)
+    check_names("tumour (tumour_hosts)", given, tumours, "imaging_s_values(tumour_hosts=...)")
+    for t, h in given.items():
+        problem = tumour_host_problem(h)
+        if problem is None:
+            continue
+        if isinstance(h, str) and problem.startswith("not an imaging region"):
+            raise UnknownNameError("tumour host", h, TUMOUR_HOSTS, "imaging_s_values(tumour_hosts=...)")
+        raise DoseError(f"tumour_hosts[{t!r}]", f"an organ that can contain a tumour: one of "
+                        f"{sorted(TUMOUR_HOSTS)}", f"{h!r}: {problem}")
+    return {t: given[t] for t in tumours if t in given}
 
 
 def _convention_text(organs: tuple[str, ...], tumours: tuple[str, ...], rest: tuple[str, ...],
-                     mass_convention: str, overlap_kg: float, rem_kg: float) -> str:
+                     mass_convention: str, overlap_kg: float, rem_kg: float,
+                     hosts: Mapping[str, str]) -> str:
     parts = [
         "each imaging region -> its ICRP 133 source region(s) "
         + ", ".join(f"{r} = {'+'.join(IMAGING_REGIONS[r].sources)}" for r in organs)
@@ -775,10 +941,19 @@ def _convention_text(organs: tuple[str, ...], tumours: tuple[str, ...], rest: tu
         "blood-inclusive target masses"
         + (" = mass x m_T,ref/m_S,ref" if mass_convention == "icrp89" else " as given"),
     ]
-    if tumours:
-        parts.append("tumours " + ", ".join(tumours) + ": self-dose of a unit-density sphere of the "
-                     "tumour mass (sphere_s_value); NO cross-dose between tumours and organs in "
-                     "either direction (S entries 0)")
+    alone = [t for t in tumours if t not in hosts]
+    if hosts:
+        parts.append("tumours " + ", ".join(f"{t} (in {h})" for t, h in hosts.items()) + ": self-dose "
+                     "of a unit-density sphere of the tumour mass (sphere_s_value) plus the host "
+                     "organ's photon dose S_photon(host <- R) from every other source R, and their "
+                     "photons irradiate every target as the host's, S_photon(T <- host) (host "
+                     "averages: lesion position within the host not known); "
+                     "electrons and alphas between tumour and organs NOT included; tumour activity in "
+                     "neither the host nor the remainder")
+    if alone:
+        parts.append("tumours " + ", ".join(alone) + ": self-dose of a unit-density sphere of the "
+                     "tumour mass (sphere_s_value); NO cross-dose between these tumours and organs "
+                     "in either direction (no host organ given; S entries 0)")
     return "; ".join(parts)
 
 
@@ -899,9 +1074,15 @@ def imaging_doses(tia_by_region_MBq_h: Mapping[str, Any], s: ImagingSValues, *,
                                      "lower bounds")
     used = pd.Series({**imaged, REMAINDER: 0.0 if remainder is None else remainder}, dtype=float,
                      name="tia_MBq_h").reindex(list(s.sources))
-    if s.tumours:
-        not_computed["tumour cross-dose"] = ("tumour <-> organ cross-dose is not included (tumours "
-                                             "are spheres, self-dose only)")
+    alone = [t for t in s.tumours if t not in s.tumour_hosts]
+    if alone:
+        not_computed["tumour cross-dose"] = (f"tumour <-> organ cross-dose is not included for "
+                                             f"{', '.join(alone)} (no host organ given: spheres, "
+                                             "self-dose only)")
+    if s.tumour_hosts:
+        not_computed["tumour electron cross-dose"] = (
+            "electrons and alphas crossing between tumours and their host organs are not included "
+            "(photon cross-dose only)")
 
     tables = {sex: absorbed_dose(used, s.tables[sex], alpha_rbe=alpha_rbe) for sex in s.phantoms}
     absorbed = {sex: t.absorbed_Gy.iloc[0].rename("absorbed_Gy") for sex, t in tables.items()}

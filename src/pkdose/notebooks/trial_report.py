@@ -261,8 +261,11 @@ if doses.method == "local-absorption":
                 "reason": "needs absorbed doses to all ICRP 103 tissues: run with method='icrp133' and the ICRP 133 "
                           "specific absorbed fractions (pkdose report --method icrp133 --saf-dir DIR)"}]
 else:
-    missing = [{"quantity": "tumour cross-doses", "reason": "tumours are isolated spheres (self-dose only)"}]
-missing += [{"quantity": r["region"] if r["region"] in ("effective dose", "remainder") else f"dose to {r['region']}",
+    missing = [{"quantity": "electron and alpha cross-doses between tumours and organs",
+                "reason": "tumours are spheres; only photons cross between a tumour and the organs, and only for "
+                          "tumours with a host organ (trial.toml tumour_host)"}]
+missing += [{"quantity": (r["region"] if r["region"] in ("effective dose", "remainder") or r["region"].endswith("cross-dose")
+                          else f"dose to {r['region']}"),
              "patient": r["patient"], "reason": r["reason"]} for _, r in doses.not_computed.iterrows()]
 display(table(pd.DataFrame(missing)))
 
