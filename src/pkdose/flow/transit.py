@@ -100,9 +100,9 @@ __all__ = [
 
 _WHERE = "simulate_transit"
 _DENSE_NODES = 2000
+"""Up to this many nodes the step matrix is inverted once (dense); above, a sparse LU."""
 _NO_FLOW = 1e-12
 """Links with |Q| at most this fraction of the largest |Q| carry no flow (solver round-off)."""
-"""Up to this many nodes the step matrix is inverted once (dense); above, a sparse LU."""
 
 
 def _bad(field_: str, expected: str, got: object, where: str = _WHERE) -> Violation:
