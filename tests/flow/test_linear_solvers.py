@@ -19,6 +19,16 @@ measured, see below):
 Measured on the 2e4-pipe grid at tol = head_tol = 1e-8 (10 201 junctions, 12 iterations each):
 flows within 2.2e-16 m³/s of each other (the bound is 2 tol Σ|q| = 4.1e-6 m³/s), heads within
 1.4e-14 m (bound 2.0e-4 m): round-off, which a snapshot check pins with a ~500x margin.
+
+The same bounds hold for large networks (``REFINE_AT_END_MIN_JUNCTIONS`` junctions and up),
+where the flow-space refinement is done only at a step that meets the stopping rule: the
+intermediate Newton iterates then keep a junction imbalance of the size of the head round-off
+times the largest conductance, which the next Newton step corrects (the flow excess is part
+of its right-hand side), and the final step is refined as always. Both runs stop on the same
+rule, so they are within 2 tol Σ|q| (flows, L1) and g_max Σ|δq| + 2 ℓ head_tol (heads) of
+each other. Measured on the 2e4-pipe grid with the threshold lowered to 0: the same 12
+iterations, flows within 2.5e-16 m³/s, heads within 1.4e-14 m (at EPANET's default accuracy
+0.001 and head_tol 1e-3 m: 9 iterations each, 2.0e-12 m³/s and 1.5e-12 m).
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from pkdose.errors import SolverError
 from pkdose.flow import solve_flow
 from pkdose.flow.solver import (
     CHOLMOD_MIN_JUNCTIONS,
+    REFINE_AT_END_MIN_JUNCTIONS,
     _HeadMatrixCholmod,
     _linear_solver_kind,
     hazen_williams_headloss,
@@ -66,12 +77,10 @@ def test_auto_picks_cholmod_only_for_large_networks() -> None:
     assert _linear_solver_kind("auto", CHOLMOD_MIN_JUNCTIONS, "m") == expected
 
 
-def test_superlu_and_cholmod_agree_within_the_stopping_rule(grid, both) -> None:  # type: ignore[no-untyped-def]
-    lu, chol = both
-    assert len(grid.junctions) >= CHOLMOD_MIN_JUNCTIONS  # "auto" would pick CHOLMOD here
-    assert lu.iterations == chol.iterations
-    assert lu.closed_links == chol.closed_links == ()
-    q, q2 = lu.flow_m3s, chol.flow_m3s[lu.flow_m3s.index]
+def _assert_within_the_stopping_rule(grid, a, b) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Assert the module's bounds between two solutions of ``grid`` stopped at TOL; return
+    the largest flow [m³/s] and head [m] differences."""
+    q, q2 = a.flow_m3s, b.flow_m3s[a.flow_m3s.index]
     dq_l1 = float((q - q2).abs().sum())
     assert dq_l1 <= 2 * TOL * float(q.abs().sum())
     # head bound: g_max Σ|δq| + 2 ℓ head_tol with ℓ ≤ number of junctions
@@ -81,12 +90,44 @@ def test_superlu_and_cholmod_agree_within_the_stopping_rule(grid, both) -> None:
     c = np.array([p.roughness for p in pipes])
     names = [p.name for p in pipes]
     g_max = max(float(np.max(hazen_williams_headloss(s.flow_m3s[names].to_numpy(), L, d, c)[1]))
-                for s in (lu, chol))
-    dh = (lu.head_m - chol.head_m[lu.head_m.index]).abs()
+                for s in (a, b))
+    dh = (a.head_m - b.head_m[a.head_m.index]).abs()
     assert dh.max() <= g_max * dq_l1 + 2 * len(grid.junctions) * TOL
+    return float((q - q2).abs().max()), float(dh.max())
+
+
+def test_superlu_and_cholmod_agree_within_the_stopping_rule(grid, both) -> None:  # type: ignore[no-untyped-def]
+    lu, chol = both
+    assert len(grid.junctions) >= CHOLMOD_MIN_JUNCTIONS  # "auto" would pick CHOLMOD here
+    assert lu.iterations == chol.iterations
+    assert lu.closed_links == chol.closed_links == ()
+    dq_max, dh_max = _assert_within_the_stopping_rule(grid, lu, chol)
     # snapshot: what is actually seen is round-off (2.2e-16 m³/s, 1.4e-14 m measured)
-    assert float((q - q2).abs().max()) <= 1e-13
-    assert float(dh.max()) <= 1e-11
+    assert dq_max <= 1e-13
+    assert dh_max <= 1e-11
+
+
+def test_refining_only_the_final_step_agrees_within_the_stopping_rule(
+        grid, both, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    _, chol = both  # every iteration refined (10 201 junctions, below the threshold)
+    assert len(grid.junctions) < REFINE_AT_END_MIN_JUNCTIONS
+    monkeypatch.setattr("pkdose.flow.solver.REFINE_AT_END_MIN_JUNCTIONS", 0)
+    late = solve_flow(grid, tol=TOL, head_tol=TOL, linear_solver="cholmod")
+    assert late.iterations == chol.iterations  # snapshot: 12 both
+    assert late.closed_links == ()
+    assert late.residual < TOL and late.head_residual_m < TOL
+    late.check_kirchhoff(atol=1e-10)  # the final step is refined to round-off
+    assert late.junction_imbalance_m3s().abs().max() <= 1e-12
+    dq_max, dh_max = _assert_within_the_stopping_rule(grid, chol, late)
+    # snapshot: 2.5e-16 m³/s and 1.4e-14 m measured
+    assert dq_max <= 1e-13
+    assert dh_max <= 1e-11
+
+
+def test_refinement_threshold_leaves_the_epanet_reference_networks_alone() -> None:
+    # Net6 (3323 junctions) is the largest network compared with EPANET to round-off; the
+    # synthetic grid of tests/flow/test_scaling.py has 1024
+    assert REFINE_AT_END_MIN_JUNCTIONS > 3323
 
 
 def test_cholmod_solution_satisfies_kirchhoff_and_the_head_losses(both) -> None:  # type: ignore[no-untyped-def]

@@ -157,3 +157,64 @@ def test_description_validation() -> None:
     with pytest.raises(InputDataError) as err:
         two_tanks(Pipe("p", "A", "nowhere", 10.0, 0.1, 100.0))
     assert "nowhere" in str(err.value)
+
+
+def _pumped_network() -> VascularNetwork:
+    """A reservoir, a pump, a check valve and a closed pipe: every kind of per-link array."""
+    curve = PumpCurve.from_points([(0.05, 40.0)])
+    return VascularNetwork(
+        "pumped", (Junction("j1", 5.0, 0.01), Junction("j2", 2.0, 0.02)),
+        (FixedHeadNode("R", 10.0), FixedHeadNode("T", 30.0, "tank")),
+        pipes=(Pipe("p1", "j1", "j2", 300.0, 0.2, 120.0),
+               Pipe("p2", "j2", "T", 500.0, 0.25, 110.0, check_valve=True),
+               Pipe("p3", "R", "j2", 400.0, 0.1, 100.0, status="closed")),
+        pumps=(Pump("u", "R", "j1", curve),))
+
+
+def test_repeated_solves_are_identical_and_reuse_the_network_arrays() -> None:
+    # P1: the description holds no state a solve could change; what a solve derives from the
+    # network (element arrays, index maps, matrix pattern) is built once and kept with it
+    net = _pumped_network()
+    assert "_arrays" not in vars(net)
+    first = solve_flow(net)
+    arrays = net._arrays
+    second = solve_flow(net)
+    assert net._arrays is arrays
+    assert second.iterations == first.iterations
+    for field in ("flow_m3s", "head_m", "link_status"):
+        assert getattr(second, field).equals(getattr(first, field))
+    assert second.closed_links == first.closed_links == ("p3",)
+    assert second.flow_m3s.index is first.flow_m3s.index  # one index, shared
+    # a network that was never solved gives the same bits
+    fresh = solve_flow(_pumped_network())
+    assert fresh.flow_m3s.equals(first.flow_m3s) and fresh.head_m.equals(first.head_m)
+
+
+def test_network_arrays_are_read_only_and_not_part_of_the_value() -> None:
+    import copy
+    import dataclasses
+    import pickle
+
+    net = _pumped_network()
+    solve_flow(net)
+    arrays = net._arrays
+    # nodes j1 j2 R T = 0 1 2 3; links p1 p2 p3 u
+    assert arrays.start.tolist() == [0, 1, 2, 2] and arrays.end.tolist() == [1, 3, 1, 0]
+    assert arrays.junction_start.tolist() == [0, 1, -1, -1]
+    assert arrays.junction_end.tolist() == [1, -1, 1, 0]
+    assert arrays.given_closed.tolist() == [False, False, True, False]
+    assert arrays.pipe_check_valve.tolist() == [False, True, False]
+    for a in (arrays.start, arrays.pipe_diameter_m, arrays.demand_m3s, arrays.given_closed):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = a[0]
+    assert arrays.pipe_diameter_m.tolist() == [0.2, 0.25, 0.1]
+    assert net == _pumped_network() and hash(net) == hash(_pumped_network())
+    # copies and pickles carry the description only; the arrays are rebuilt on use
+    for other in (copy.copy(net), pickle.loads(pickle.dumps(net)),
+                  dataclasses.replace(net, name="other")):
+        assert "_arrays" not in vars(other)
+        assert solve_flow(other).flow_m3s.equals(solve_flow(net).flow_m3s)
+    # a changed element is a new network with its own arrays
+    bigger = dataclasses.replace(net, pipes=(dataclasses.replace(net.pipes[0], diameter_m=0.3),
+                                             *net.pipes[1:]))
+    assert bigger._arrays.pipe_diameter_m[0] == 0.3 and arrays.pipe_diameter_m[0] == 0.2

@@ -18,7 +18,14 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import cached_property
+from itertools import repeat
+from operator import attrgetter
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
 
 from pkdose.errors import InputDataError, Violation
 
@@ -328,19 +335,30 @@ class VascularNetwork:
         object.__setattr__(self, "valves", tuple(self.valves))
         where = f"network {self.name!r}"
         bad: list[Violation] = []
-        nodes = [n.name for n in self.junctions] + [n.name for n in self.fixed_heads]
-        links = list(self.link_names)
+        nodes = list(self.node_names)
+        links = self.link_names
         for kind, names in (("node", nodes), ("link", links)):
+            if len(set(names)) == len(names):
+                continue
             seen: set[str] = set()
             for n in names:
                 if n in seen:
                     bad.append(_violation(where, f"{kind} {n}", "a unique name", "a duplicate"))
                 seen.add(n)
-        known = set(nodes)
+        # each link end's position among the nodes (junctions, then fixed heads; -1: unknown),
+        # kept for the solver (see _arrays): one hashed look-up per end, here and never again
+        position = {name: i for i, name in enumerate(nodes)}
         all_links: list[Pipe | Pump | Valve] = [*self.pipes, *self.pumps, *self.valves]
-        for link in all_links:
+        ends = tuple(np.fromiter(map(position.get, map(attrgetter(side), all_links),
+                                     repeat(-1)), dtype=np.intp, count=len(all_links))
+                     for side in ("start", "end"))
+        for end_pos in ends:
+            end_pos.flags.writeable = False
+        object.__setattr__(self, "_link_end_positions", ends)
+        for k in np.flatnonzero((ends[0] < 0) | (ends[1] < 0) | (ends[0] == ends[1])):
+            link = all_links[k]
             for end in (link.start, link.end):
-                if end not in known:
+                if end not in position:
                     bad.append(_violation(where, f"link {link.name}", "a known node", end))
             if link.start == link.end:
                 bad.append(_violation(where, f"link {link.name}", "two different nodes",
@@ -376,16 +394,173 @@ class VascularNetwork:
         if bad:
             raise InputDataError(bad)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the description only: the derived arrays (:attr:`_arrays`) are rebuilt."""
+        state = dict(self.__dict__)
+        state.pop("_arrays", None)
+        return state
+
     @property
     def node_names(self) -> tuple[str, ...]:
         """Junction names, then fixed-head node names."""
-        return tuple(n.name for n in self.junctions) + tuple(n.name for n in self.fixed_heads)
+        name = attrgetter("name")
+        return tuple(map(name, self.junctions)) + tuple(map(name, self.fixed_heads))
 
     @property
     def link_names(self) -> tuple[str, ...]:
         """Pipe names, then pump names, then valve names."""
-        return (tuple(p.name for p in self.pipes) + tuple(p.name for p in self.pumps)
-                + tuple(v.name for v in self.valves))
+        name = attrgetter("name")
+        return (tuple(map(name, self.pipes)) + tuple(map(name, self.pumps))
+                + tuple(map(name, self.valves)))
+
+    @cached_property
+    def _arrays(self) -> _NetworkArrays:
+        """The network as read-only arrays (built on first use, then kept with the network).
+
+        The network is frozen, so everything derived from it alone (element attributes, link
+        end indices, name indexes) is computed once, not in every
+        :func:`~pkdose.flow.solver.solve_flow` call: repeated solves of the same network pay
+        no per-element Python or pandas look-ups.
+        """
+        return _NetworkArrays.build(self)
+
+
+def _frozen(values: object, dtype: type = np.float64) -> NDArray[Any]:
+    out: NDArray[Any] = np.array(values, dtype=dtype)
+    out.flags.writeable = False
+    return out
+
+
+def _column(items: Sequence[object], attribute: str, dtype: type = np.float64) -> NDArray[Any]:
+    """One attribute of every item as a read-only array."""
+    out: NDArray[Any] = np.fromiter(map(attrgetter(attribute), items), dtype=dtype,
+                                    count=len(items))
+    out.flags.writeable = False
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _NetworkArrays:
+    """A :class:`VascularNetwork` as read-only arrays, in network order (SI units).
+
+    Nodes are numbered junctions 0 … nj−1, then fixed-head nodes nj …; links pipes, then
+    pumps, then valves (``VascularNetwork.link_names`` order). Built once per network by
+    :attr:`VascularNetwork._arrays`; the arrays are not writeable.
+    """
+
+    junction_names: tuple[str, ...]
+    fixed_names: tuple[str, ...]
+    link_names: tuple[str, ...]
+    fixed_head_m: NDArray[np.float64]
+    demand_m3s: NDArray[np.float64]
+    elevation_m: NDArray[np.float64]
+    start: NDArray[np.intp]
+    """Node number of each link's start."""
+    end: NDArray[np.intp]
+    given_closed: NDArray[np.bool_]
+    """Links whose given status is "closed"."""
+    pipe_length_m: NDArray[np.float64]
+    pipe_diameter_m: NDArray[np.float64]
+    pipe_roughness: NDArray[np.float64]
+    pipe_minor_loss: NDArray[np.float64]
+    pipe_check_valve: NDArray[np.bool_]
+    pump_constant_power: NDArray[np.bool_]
+    pump_shutoff_head_m: NDArray[np.float64]
+    """A of h = A − B qᶜ (0 for a constant-power pump)."""
+    pump_coefficient: NDArray[np.float64]
+    """B (0 for a constant-power pump)."""
+    pump_exponent: NDArray[np.float64]
+    """C (1 for a constant-power pump)."""
+    pump_power_coefficient: NDArray[np.float64]
+    """r of a constant-power pump's h = r/q [m m³/s] (0 for a curve)."""
+    pump_design_flow_m3s: NDArray[np.float64]
+    valve_kind: tuple[str, ...]
+    valve_status: tuple[str, ...]
+    valve_diameter_m: NDArray[np.float64]
+    valve_setting: NDArray[np.float64]
+    valve_minor_loss: NDArray[np.float64]
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Further arrays derived by the solver (head-matrix pattern, resistances ...), each
+    computed on first use; private to :mod:`pkdose.flow.solver`."""
+
+    @classmethod
+    def build(cls, net: VascularNetwork) -> _NetworkArrays:
+        pipes, pumps, valves = net.pipes, net.pumps, net.valves
+        start, end = net.__dict__["_link_end_positions"]
+        statuses = [*map(attrgetter("status"), pipes), *map(attrgetter("status"), pumps),
+                    *map(attrgetter("status"), valves)]
+        curves = [p.curve for p in pumps]
+        return cls(
+            junction_names=tuple(map(attrgetter("name"), net.junctions)),
+            fixed_names=tuple(map(attrgetter("name"), net.fixed_heads)),
+            link_names=net.link_names,
+            fixed_head_m=_column(net.fixed_heads, "head_m"),
+            demand_m3s=_column(net.junctions, "demand_m3s"),
+            elevation_m=_column(net.junctions, "elevation_m"),
+            start=start, end=end,
+            given_closed=_frozen([s == "closed" for s in statuses], np.bool_),
+            pipe_length_m=_column(pipes, "length_m"),
+            pipe_diameter_m=_column(pipes, "diameter_m"),
+            pipe_roughness=_column(pipes, "roughness"),
+            pipe_minor_loss=_column(pipes, "minor_loss"),
+            pipe_check_valve=_column(pipes, "check_valve", np.bool_),
+            pump_constant_power=_frozen([isinstance(c, ConstantPower) for c in curves],
+                                        np.bool_),
+            pump_shutoff_head_m=_frozen([c.shutoff_head_m if isinstance(c, PumpCurve) else 0.0
+                                         for c in curves]),
+            pump_coefficient=_frozen([c.coefficient if isinstance(c, PumpCurve) else 0.0
+                                      for c in curves]),
+            pump_exponent=_frozen([c.exponent if isinstance(c, PumpCurve) else 1.0
+                                   for c in curves]),
+            pump_power_coefficient=_frozen([c.coefficient if isinstance(c, ConstantPower)
+                                            else 0.0 for c in curves]),
+            pump_design_flow_m3s=_frozen([c.design_flow_m3s for c in curves]),
+            valve_kind=tuple(map(attrgetter("kind"), valves)),
+            valve_status=tuple(map(attrgetter("status"), valves)),
+            valve_diameter_m=_column(valves, "diameter_m"),
+            valve_setting=_column(valves, "setting"),
+            valve_minor_loss=_column(valves, "minor_loss"),
+        )
+
+    @property
+    def n_junctions(self) -> int:
+        return len(self.junction_names)
+
+    @cached_property
+    def junction_start(self) -> NDArray[np.intp]:
+        """Junction index of each link's start, −1 where it is a fixed-head node."""
+        nj = self.n_junctions
+        return _frozen(np.where(self.start < nj, self.start, -1), np.intp)
+
+    @cached_property
+    def junction_end(self) -> NDArray[np.intp]:
+        """Junction index of each link's end, −1 where it is a fixed-head node."""
+        nj = self.n_junctions
+        return _frozen(np.where(self.end < nj, self.end, -1), np.intp)
+
+    @cached_property
+    def start_head_m(self) -> NDArray[np.float64]:
+        """Fixed head [m] at each link's start, 0 where it is a junction."""
+        nj = self.n_junctions
+        fixed = np.append(self.fixed_head_m, 0.0)
+        return _frozen(np.where(self.start >= nj, fixed[np.maximum(self.start - nj, -1)], 0.0))
+
+    @cached_property
+    def end_head_m(self) -> NDArray[np.float64]:
+        """Fixed head [m] at each link's end, 0 where it is a junction."""
+        nj = self.n_junctions
+        fixed = np.append(self.fixed_head_m, 0.0)
+        return _frozen(np.where(self.end >= nj, fixed[np.maximum(self.end - nj, -1)], 0.0))
+
+    @cached_property
+    def link_index(self) -> pd.Index:
+        """The link names as one pandas Index (shared by the Series of every solution)."""
+        return pd.Index(list(self.link_names))
+
+    @cached_property
+    def node_index(self) -> pd.Index:
+        """Junction then fixed-head node names as one pandas Index."""
+        return pd.Index([*self.junction_names, *self.fixed_names])
 
 
 # --------------------------------------------------------------------------------------------
