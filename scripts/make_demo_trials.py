@@ -125,8 +125,10 @@ SALIVARY = [(0.0012, 0.40, 40.0, 0.20, "A")]
 #: volume. Phases: distribution (f 0.70, Teff 0.25 h) [A]; elimination with the effective blood
 #: half-life 3.5 h of the LUTATHERA label [L] (f 0.29 [A]); terminal (f 0.008 [A]) with the label's
 #: terminal half-life of 71 h [L] (a drug-information page quoting the label, the label itself
-#: not read). Blood residence time sum f Teff/ln2 = 2.3 h: red-marrow TIA by the blood method
-#: (RMBLR 1) ~0.46 h per administration for the male reference, ~0.03 Gy/GBq [A, plausibility only].
+#: not read). Blood residence time sum f Teff/ln2 = 2.54 h (0.25 + 1.46 + 0.82 h): red-marrow TIA by
+#: the blood method (RMBLR 1) 2.54 h x 1.17 kg / (5.3 L x 1.06 kg/L) = 0.53 h per administration for
+#: the male reference, ~0.04 Gy/GBq electron self-dose [A, plausibility only]; the fits of the demo
+#: give 0.36 h on average (larger blood volumes than the reference, 0.25 h phase under-sampled).
 BLOOD = [(0.70, 0.20, 0.25, 0.20, "A"),
          (0.29, 0.20, 3.5, 0.30, "L (Teff); f A"),
          (0.008, 0.40, 71.0, 0.30, "L (terminal T1/2); f A")]

@@ -56,9 +56,11 @@ def test_reads_without_violations_and_is_labelled_simulated(trial):
 def test_blood_curves_recover_the_generator_blood_residence(trial):
     """Blood TIA concentration x blood volume / A0 against the script's own median parameters.
 
-    Median residence time sum f Teff / ln2 = 2.3 h (script constants); the spread is the
+    Median residence time sum f Teff / ln2 = 2.54 h (script constants); the spread is the
     inter-patient lognormal CVs (20-40 % on f, 20-30 % on Teff) plus the blood-volume CV 10 %:
-    every curve within a factor 2.5 of the median, and the median of the 24 curves within 30 %.
+    every curve within a factor 2.5 of the median, and the median of the 24 curves within 30 %
+    (measured 2.20 h, -13 %: the first sample at 0.5 h misses part of the 0.25 h phase, which
+    holds 0.25 h of the 2.54 h, and the fitted sums of two exponentials cannot represent it).
     """
     mod = _script()
     median = sum(f * te for f, _, te, _, _ in mod.BLOOD) / math.log(2)

@@ -271,3 +271,18 @@ def test_red_marrow_from_blood_samples(tmp_path, saf_dir):
     # red marrow imaged and from blood at once is refused
     with pytest.raises(DoseError, match="not both"):
         trial_doses(trial2, {**fits2, ("P1", 1, "red_marrow"): fits2[("P1", 1, "kidneys")]}, blood_fits=blood2)
+
+
+def test_fits_of_the_wrong_quantity_are_refused(tmp_path):
+    """A concentration fit (MBq·h/L) is never dosed as an organ activity, nor the reverse."""
+    trial = read_trial(_with_blood(write(tmp_path / "q")))
+    fits = fit_trial(trial, n_terms=(1,), uptake=False)
+    blood = fit_trial(trial, quantity="concentration", n_terms=(2,), uptake=False)
+    assert {f.quantity for f in fits.values()} == {"activity"}
+    assert {f.quantity for f in blood.values()} == {"concentration"}
+    with pytest.raises(DoseError, match="fits of activities"):
+        trial_doses(trial, {**fits, **blood})
+    with pytest.raises(DoseError, match="blood concentrations"):
+        trial_doses(trial, fits, blood_fits={("P1", 1, "blood"): fits[("P1", 1, "liver")]})
+    with pytest.raises(UnknownNameError, match="SIM99"):
+        trial_doses(trial, fits, blood_fits={("SIM99", 1, "blood"): blood[("P1", 1, "blood")]})

@@ -444,6 +444,11 @@ def test_bad_inputs_are_reported_together(male) -> None:  # noqa: ANN001
                       "injections[0].nuclide"}
     with pytest.raises(InputDataError):
         simulate_transit(male, [b, "10 MBq"], duration="1 s")  # type: ignore[list-item]
+    # a dose after the end of the run would inject nothing: refused, not silently skipped
+    late = Bolus(DOSE, into="right_atrium", at="2 min")
+    with pytest.raises(InputDataError) as ei:
+        simulate_transit(male, [b, late], duration="1 min")
+    assert ei.value.field == "injections[1].at" and "end of the run" in str(ei.value)
     for bad in ((-1, 1.0), (2, 0.0), (2, 1.5), (1.5, 1.0), (True, 1.0)):
         with pytest.raises(InputDataError):
             Dispersion(*bad)  # type: ignore[arg-type]

@@ -211,7 +211,8 @@ class Trial:
     ``measurements`` has columns patient, cycle, time_h, region, activity_MBq (the value in the
     canonical unit of its quantity: MBq, or MBq/L for concentrations), sigma_MBq (NaN when not
     given), row (the CSV row it came from) and quantity (``"activity"``, ``"concentration"`` or
-    ``"cumulative_excreted"``).
+    ``"cumulative_excreted"``). ``nuclide`` is the canonical ICRP 107 name (``"Ra-223"``, whatever
+    spelling the manifest used, e.g. ``"223Ra"``).
     """
 
     id: str
@@ -701,6 +702,9 @@ def read_trial(path: str | os.PathLike) -> Trial:
     meas = _measurements(root / MEASUREMENTS, regions, pids, admin, v)
     if v:
         raise InputDataError(v)
-    return Trial(str(trial["id"]), str(trial["radiopharmaceutical"]), str(trial["nuclide"]),
+    from ..nuclides import get_nuclide
+
+    nuclide = get_nuclide(str(trial["nuclide"])).name        # canonical spelling: "223Ra" -> "Ra-223"
+    return Trial(str(trial["id"]), str(trial["radiopharmaceutical"]), nuclide,
                  tuple(trial["regions"]), bool(trial.get("simulated", False)), str(trial.get("description", "")),
                  patients, admins, meas, str(root))

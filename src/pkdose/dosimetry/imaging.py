@@ -88,8 +88,8 @@ from .regions import is_tumour
 from .spheres import sphere_s_value
 from .svalues import local_absorption_s_value
 
-__all__ = ["METHODS", "NEEDS_PHANTOM", "BEDLimit", "BONE_SEEKING_ELEMENTS", "BloodMarrowFit", "KIDNEY_BED_LIMITS",
-           "TrialDoses", "red_marrow_from_blood", "trial_doses"]
+__all__ = ["METHODS", "NEEDS_PHANTOM", "BEDLimit", "BONE_SEEKING_ELEMENTS", "BONE_SEEKING_LIGANDS", "BloodMarrowFit",
+           "KIDNEY_BED_LIMITS", "TrialDoses", "bone_seeking", "red_marrow_from_blood", "trial_doses"]
 
 METHODS = ("local-absorption", "icrp133")
 
@@ -97,6 +97,34 @@ METHODS = ("local-absorption", "icrp133")
 #: specific uptake in bone, marrow or blood cells (Hindorf et al. 2010, EANM guideline), so reports
 #: do not apply it to them by default (alkaline earths: radium, strontium).
 BONE_SEEKING_ELEMENTS = ("Ra", "Sr")
+#: Bone-seeking phosphonate ligands, matched (case-insensitive) in the radiopharmaceutical's name:
+#: EDTMP (Sm-153, Lu-177), HEDP (Re-186, Re-188), DOTMP, MDP, HDP; same reason.
+BONE_SEEKING_LIGANDS = ("EDTMP", "HEDP", "DOTMP", "MDP", "HDP")
+
+
+def bone_seeking(trial: Any) -> str | None:
+    """Why a trial's radiopharmaceutical seeks bone (element or ligand), or None.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as T
+    >>> bone_seeking(T(nuclide="Ra-223", radiopharmaceutical="radium-223 dichloride"))
+    'the element Ra is a bone seeker'
+    >>> bone_seeking(T(nuclide="Sm-153", radiopharmaceutical="[153Sm]Sm-EDTMP"))
+    'EDTMP is a bone-seeking ligand'
+    >>> bone_seeking(T(nuclide="Lu-177", radiopharmaceutical="[177Lu]Lu-DOTA-TATE")) is None
+    True
+    """
+    from ..nuclides import get_nuclide
+
+    element = get_nuclide(trial.nuclide).name.split("-")[0]
+    if element in BONE_SEEKING_ELEMENTS:
+        return f"the element {element} is a bone seeker"
+    name = str(trial.radiopharmaceutical).upper()
+    for ligand in BONE_SEEKING_LIGANDS:
+        if ligand in name:
+            return f"{ligand} is a bone-seeking ligand"
+    return None
 
 #: Region name that is dosed with the body mass (``body_mass_kg`` of the manifest).
 WHOLE_BODY = "whole_body"
@@ -242,6 +270,11 @@ class BloodMarrowFit:
         return f"blood: {self.blood.model}"
 
     @property
+    def quantity(self) -> str:
+        """``"activity"``: the red-marrow activity curve (a blood concentration times a volume)."""
+        return "activity"
+
+    @property
     def extrapolated_fraction(self) -> float:
         return float(self.blood.extrapolated_fraction)
 
@@ -280,9 +313,14 @@ def red_marrow_from_blood(trial: Any, blood_fits: Mapping[tuple[str, int, str], 
     patients = {p.id: p for p in trial.patients}
     out: dict[tuple[str, int, str], BloodMarrowFit] = {}
     for (pid, cycle, region), fit in sorted(blood_fits.items()):
+        where = f"blood_fits[({pid!r}, {cycle}, {region!r})]"
         if region != "blood":
-            raise DoseError(f"blood_fits[({pid!r}, {cycle}, {region!r})]",
-                            "fits of the 'blood' concentration", region)
+            raise DoseError(where, "fits of the 'blood' concentration", region)
+        if getattr(fit, "quantity", None) != "concentration":
+            raise DoseError(where, "a fit of blood concentrations [MBq/L] (fit_trial(..., quantity='concentration'))",
+                            f"a fit of {getattr(fit, 'quantity', 'unknown quantity')}")
+        if pid not in patients:
+            raise UnknownNameError("patient", pid, tuple(patients), f"{where} (trial {trial.id})")
         p = patients[pid]
         mass = p.organ_mass_kg.get("red_marrow")
         # MBq/L -> MBq: red_marrow_tia_from_blood takes a concentration per mL (1 MBq/L = 1e-3 MBq/mL)
@@ -377,6 +415,10 @@ def trial_doses(trial: Any, fits: Mapping[tuple[str, int, str], Any], *, method:
     s_cache: dict[tuple[str, float, bool], tuple[float, float]] = {}
     tia_rows, dose_rows, missing = [], [], {}
     for (pid, cycle, region), fit in sorted(fits.items()):
+        if getattr(fit, "quantity", "activity") != "activity":
+            raise DoseError(f"fits[({pid!r}, {cycle}, {region!r})]",
+                            "fits of activities [MBq] (concentrations go to blood_fits)",
+                            f"a fit of {fit.quantity}")
         if (pid, cycle) not in admin:
             raise DoseError(f"fits[({pid!r}, {cycle}, {region!r})]",
                             f"a fit for a (patient, cycle) with an administration in {trial.path}/trial.toml",

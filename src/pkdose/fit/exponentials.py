@@ -119,6 +119,10 @@ class CandidateFit:
         return bool(self.success and np.isfinite(self.aicc) and np.isfinite(self.tia_sd_MBq_h))
 
 
+#: What a curve fit can describe (:attr:`ExponentialFit.quantity`).
+FIT_QUANTITIES = ("activity", "concentration")
+
+
 @dataclass(frozen=True)
 class ExponentialFit:
     """Result of :func:`fit_exponentials`: the selected function and every candidate tried.
@@ -150,6 +154,10 @@ class ExponentialFit:
         (``None`` when ``fit_exponentials`` was called without ``error_model``).
     error_stderr : dict
         Standard errors of the estimated error-model parameters.
+    quantity : {"activity", "concentration"}
+        What was fitted: activity [MBq] (TIA in MBq·h) or an activity concentration [MBq/L]
+        (the "TIA" fields then hold the time-integrated concentration, MBq·h/L). Dose
+        calculations check it, so a concentration curve is never taken for an organ's activity.
     """
 
     model: str
@@ -170,6 +178,7 @@ class ExponentialFit:
     covariance: np.ndarray | None = field(default=None, repr=False, compare=False)
     error_model: ResidualError | None = None
     error_stderr: dict[str, float] = field(default_factory=dict)
+    quantity: str = "activity"
 
     def terms(self, params: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Amplitudes [MBq] and total decay rates [1/h] (physical included) of the selected function.
@@ -322,7 +331,8 @@ def _fit_candidate_ml(name: str, t: np.ndarray, y: np.ndarray, lam: float, start
 def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuclide: str,
                      sigma: npt.ArrayLike | None = None, n_terms: Sequence[int] = (1, 2, 3),
                      uptake: str | bool = "auto", criterion: str = "aicc",
-                     error_model: ResidualError | None = None) -> ExponentialFit:
+                     error_model: ResidualError | None = None,
+                     quantity: str = "activity") -> ExponentialFit:
     """Fit sums of exponentials to one time-activity curve and select one by AICc.
 
     Parameters
@@ -353,6 +363,9 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
         uncertainties are absolute (the likelihood's curvature), not rescaled by χ². Not together
         with ``sigma``: give one description of the noise. ``None`` (the default) keeps the
         least-squares fit described above.
+    quantity : {"activity", "concentration"}, default "activity"
+        What the values are: activities [MBq] or activity concentrations [MBq/L] (e.g. blood
+        samples); recorded in the result (:attr:`ExponentialFit.quantity`).
 
     Returns
     -------
@@ -379,6 +392,8 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
 
     if criterion != "aicc":
         raise UnknownNameError("criterion", criterion, ("aicc",), "fit_exponentials")
+    if quantity not in FIT_QUANTITIES:
+        raise UnknownNameError("quantity", quantity, FIT_QUANTITIES, "fit_exponentials")
     t = np.asarray(times_h, dtype=float)
     y = np.asarray(activity_MBq, dtype=float)
     if t.ndim != 1 or t.shape != y.shape:
@@ -432,7 +447,8 @@ def fit_exponentials(times_h: npt.ArrayLike, activity_MBq: npt.ArrayLike, *, nuc
     result = ExponentialFit(best.name, CANDIDATES[best.name][0], CANDIDATES[best.name][1], best.tia_MBq_h,
                             best.tia_sd_MBq_h, after / best.tia_MBq_h if best.tia_MBq_h else float("nan"),
                             best.aicc, best.params, best.stderr, bool(eligible), fits, nuc.name, lam, t, y,
-                            best.covariance, error_model=best.error_model, error_stderr=best.error_stderr)
+                            best.covariance, error_model=best.error_model, error_stderr=best.error_stderr,
+                            quantity=quantity)
     return result
 
 
@@ -456,12 +472,13 @@ def fit_trial(trial: Any, *, patient: str | None = None, quantity: str = "activi
     """
     if patient is not None:
         trial.patient(patient)                      # unknown ids are errors
-    if quantity not in ("activity", "concentration"):
-        raise UnknownNameError("quantity", quantity, ("activity", "concentration"), "fit_trial")
+    if quantity not in FIT_QUANTITIES:
+        raise UnknownNameError("quantity", quantity, FIT_QUANTITIES, "fit_trial")
     out: dict[tuple[str, int, str], ExponentialFit] = {}
     for tac in trial.curves(quantity):
         if patient is not None and tac.patient != patient:
             continue
         out[(tac.patient, tac.cycle, tac.region)] = fit_exponentials(
-            tac.times_h, tac.activity_MBq, nuclide=trial.nuclide, sigma=tac.sigma_MBq, **options)
+            tac.times_h, tac.activity_MBq, nuclide=trial.nuclide, sigma=tac.sigma_MBq, quantity=quantity,
+            **options)
     return out

@@ -368,8 +368,9 @@ def simulate_transit(solution: FlowSolution,
         ``into`` names a node (the tracer is mixed into the node's outflow) or a link (it
         enters that link's upstream end); ``"node:"``/``"link:"`` prefixes resolve a name that
         is both. A bolus of A [MBq] at t₀ enters at the rate A/Δt over [t₀, t₀ + Δt); an
-        infusion at its rate over [t₀, t₀ + duration). What falls after ``duration`` is not
-        injected.
+        infusion at its rate over [t₀, t₀ + duration). A dose starting at or after the end of
+        the run is an error; the part of an infusion that runs past the end is not injected
+        (``balance_mbq["injected"]`` says what entered).
     duration : Quantity, str or float
         Length of the run (bare number: h); it is rounded up to whole steps.
     time_step : Quantity, str or float, default "0.1 s"
@@ -531,6 +532,11 @@ def simulate_transit(solution: FlowSolution,
             start, stop, rate = d.at, d.at + dt, d.activity / dt
         else:
             start, stop, rate = d.at, d.at + d.duration, d.rate
+        if start >= n_steps * dt * (1.0 - 1e-12):
+            # it would inject nothing: a mistake (units, duration), never a silent no-op
+            bad.append(_bad(f"injections[{i}].at", f"a start before the end of the run ({n_steps * dt:.6g} h)",
+                            f"{start:.6g} h"))
+            continue
         k0 = int(math.floor(start / dt * (1.0 + 1e-12)))
         k1 = min(int(math.ceil(stop / dt * (1.0 - 1e-12))), n_steps)
         if k1 <= k0:

@@ -48,7 +48,7 @@ from IPython.display import HTML, Markdown, display
 import pkdose
 from pkdose.data import read_trial
 from pkdose.dosimetry.dose import ALPHA_RBE_SOURCE
-from pkdose.dosimetry.imaging import BONE_SEEKING_ELEMENTS, trial_doses
+from pkdose.dosimetry.imaging import bone_seeking, trial_doses
 from pkdose.fit import fit_trial
 from pkdose.report import (bed_figure, check_text, demo_trial, dose_figure, dose_per_activity_figure,
                            input_files, measurement_figure, package_versions, parameter_table, source_table, table,
@@ -61,10 +61,12 @@ trial = read_trial(trial_path)
 patients = [trial.patient(patient)] if patient else list(trial.patients)
 fits = fit_trial(trial, patient=patient)
 has_blood = any(t.region == "blood" for t in trial.curves("concentration"))
-element = trial.nuclide.split("-")[0]
-use_blood = has_blood and element not in BONE_SEEKING_ELEMENTS if marrow_from_blood is None else bool(marrow_from_blood)
+bone_reason = bone_seeking(trial)
+use_blood = has_blood and bone_reason is None if marrow_from_blood is None else bool(marrow_from_blood)
 blood_fits = fit_trial(trial, patient=patient, quantity="concentration") if use_blood else {}
-blood_fits = {k: f for k, f in blood_fits.items() if k[2] == "blood"}
+# an imaged red marrow wins over the blood-based estimate for its (patient, cycle)
+marrow_imaged = sorted({(p_, c) for (p_, c, r) in fits if r == "red_marrow"})
+blood_fits = {k: f for k, f in blood_fits.items() if k[2] == "blood" and k[:2] not in marrow_imaged}
 doses = trial_doses(trial, fits, method=method, saf_dir=saf_dir, mass_convention=mass_convention,
                     blood_fits=blood_fits)
 pd.set_option("display.max_rows", 200)
@@ -131,9 +133,10 @@ for region in fitted_regions:
 # %% [markdown]
 # **Other measurements.** Blood concentrations and cumulative excretion, where the trial has them,
 # as measured. Blood concentrations also give the red-marrow TIA (blood-based method, EANM 2010:
-# TIA concentration in blood × red-marrow-to-blood ratio 1 × red-marrow mass, with the reference
-# marrow mass of ICRP 89); the method assumes no specific uptake in bone, marrow or blood cells,
-# so it is not applied to bone seekers (radium, strontium) unless asked for.
+# TIA concentration in blood × red-marrow-to-blood ratio 1 × red-marrow mass: the patient's
+# `red_marrow` mass in the manifest, else the ICRP 89 reference of the patient's sex) where the
+# marrow is not imaged; the method assumes no specific uptake in bone, marrow or blood cells, so
+# it is not applied to bone seekers (radium, strontium, phosphonate ligands) unless asked for.
 
 # %%
 others = [tac for tac in trial.curves(None) if tac.quantity != "activity" and (not patient or tac.patient == patient)]
@@ -149,8 +152,11 @@ if blood_fits:        # fitted like the images (TIA → red marrow), so shown wi
     tac_figure(curves, title=f"{patient}: blood" if patient else f"blood, cycle {first}: all patients",
                level=band_level, quantity="concentration", unit="MBq/L").show()
 if has_blood and not use_blood:
-    display(Markdown(f"*Blood samples are shown but not used for the red marrow: {element} is a bone seeker "
-                     "(or the report was run with `marrow_from_blood=False`).*"))
+    why = bone_reason if marrow_from_blood is None else "the report was run with `marrow_from_blood=False`"
+    display(Markdown(f"*Blood samples are shown but not used for the red marrow: {why}.*"))
+elif use_blood and marrow_imaged:
+    display(Markdown(f"*The red marrow is imaged for {len(marrow_imaged)} patient-cycle(s): there the imaged marrow "
+                     "is used, not the blood samples.*"))
 for (region, quantity) in sorted({(t.region, t.quantity) for t in others}):
     fig = measurement_figure([(f"{t.patient} cycle {t.cycle}" if not patient else f"cycle {t.cycle}", t)
                               for t in others if (t.region, t.quantity) == (region, quantity)],
