@@ -380,14 +380,16 @@ SEG_LABELS = {"liver": "liver", "kidney_right": "kidneys", "kidney_left": "kidne
 
 
 def write_seg(path, source_folder, mask, segments=SEGMENTS, fractional=None, frame_uid=None):
+    """mask: a label map (segment k is ``mask == k``) or {segment number: boolean volume} (may overlap)."""
     import highdicom as hd      # test extra (pyproject): writes the SEG; a missing install fails, never skips
     from pydicom.sr.codedict import codes
 
     sources = [pydicom.dcmread(p) for p in sorted(source_folder.iterdir())]
     sources.sort(key=lambda ds: float(ds.ImagePositionPatient[2]))
-    k_of = [int(round((float(ds.ImagePositionPatient[2]) - float(sources[0].ImagePositionPatient[2])) / 4.0))
-            for ds in sources]
-    arr = np.stack([np.stack([(mask[:, :, k].T == lab) for lab in segments], axis=-1) for k in k_of]).astype(np.uint8)
+    zs = [float(ds.ImagePositionPatient[2]) for ds in sources]
+    k_of = [int(round((z - zs[0]) / (zs[1] - zs[0]))) for z in zs]
+    seg_of = mask.__getitem__ if isinstance(mask, dict) else (lambda lab: mask == lab)
+    arr = np.stack([np.stack([seg_of(lab)[:, :, k].T for lab in segments], axis=-1) for k in k_of]).astype(np.uint8)
     if fractional is not None:
         arr = arr.astype(float) * fractional
     descriptions = [hd.seg.SegmentDescription(
@@ -510,10 +512,10 @@ def test_rtstruct_ellipse_volume_within_the_lattice_bound(tmp_path):
     rois = {"Liver": [(xs, ys, z) for z in zs], "Hole": [(xs, ys, zs[0]), (hx, hy, zs[0])],
             "BODY": [(xs * 1.2, ys * 1.2, z) for z in zs]}
     rs = write_rtstruct(tmp_path / "rs.dcm", uids[2], rois)
-    df = read_images([Acquisition("P01", 1, tmp_path / "spect", rs, time_h=4.0)],
-                     {"Liver": "liver", "Hole": "ring", "BODY": None})
+    acq = [Acquisition("P01", 1, tmp_path / "spect", rs, time_h=4.0)]
+    df = read_images(acq, {"Liver": "liver", "Hole": None, "BODY": None})
     liver = df[df["region"] == "liver"].iloc[0]
-    ring = df[df["region"] == "ring"].iloc[0]
+    ring = read_images(acq, {"Liver": None, "Hole": "ring", "BODY": None}).iloc[0]    # ring and liver overlap
     # Lattice bound: pixel centres inside a convex polygon K (area A, perimeter P; pixel side s, half-diagonal
     # r = s/sqrt(2)): N s^2 <= A + P r + pi r^2 (their pixels lie in K dilated by r) and N s^2 >= A - P r
     # (K eroded by r is covered by pixels whose centres lie in K).
@@ -562,3 +564,182 @@ def test_rtstruct_refusals_name_the_roi_and_tag(tmp_path):
     assert (str(other), "ROI 'Liver': ReferencedFrameOfReferenceUID", "a different frame of reference") in got
     assert (str(extra), "labels", "unmapped names ['PTV']") in got
     assert not leaks(str(err.value))
+
+
+# ---------------------------------------------- RTSTRUCT/SEG: exact voxels, image extent, overlaps
+LPS_GRID = np.diag([-1.0, -1.0, 1.0, 1.0]) @ GRID
+GRID_VOXEL_ML = 2.0 * 2.0 * 3.0 / 1000.0
+
+
+def write_index_series(folder):
+    """NM series on GRID whose voxel value [Bq/mL] encodes its index: 1 + i + 40 j + 1440 k (distinct per voxel,
+    exact in int16 with RescaleSlope 1), so a region's activity tells which voxels it holds."""
+    i, j, k = np.indices(GRID_SHAPE)
+    vol = (1 + i + 40 * j + 1440 * k).astype(float)
+    stored = np.stack([vol[:, :, n].T for n in range(GRID_SHAPE[2])]).astype(np.int16)
+    return vol, write_single(folder, stored, np.ones(GRID_SHAPE[2]), GRID, "PT", {"Units": "BQML"})
+
+
+def slice_z(k):
+    return float((LPS_GRID @ [0.0, 0.0, k, 1.0])[2])
+
+
+def winding_inside(xs, ys, px, py):
+    """Points inside the closed polygon by the winding number (the angles its edges subtend sum to +-2 pi
+    inside, 0 outside): an algorithm independent of the reader's even-odd crossing count."""
+    ax, ay = xs[:, None] - px.ravel(), ys[:, None] - py.ravel()
+    bx, by = np.roll(xs, -1)[:, None] - px.ravel(), np.roll(ys, -1)[:, None] - py.ravel()
+    angle = np.arctan2(ax * by - ay * bx, ax * bx + ay * by).sum(axis=0)
+    return (np.abs(angle) > np.pi).reshape(px.shape)
+
+
+def centres_inside(contours, shift=(0.0, 0.0)):
+    """Voxels of GRID whose centre (the writer's DICOM geometry, LPS mm) lies inside its slice's contour.
+
+    contours: {k: (xs, ys)} in LPS mm, one simple polygon per slice; shift moves the centres [mm]."""
+    sel = np.zeros(GRID_SHAPE, bool)
+    i, j = np.indices(GRID_SHAPE[:2])
+    for k, (xs, ys) in contours.items():
+        c = np.einsum("ab,bij->aij", LPS_GRID, np.stack([i, j, np.full_like(i, k), np.ones_like(i)]).astype(float))
+        sel[:, :, k] = winding_inside(np.asarray(xs), np.asarray(ys), c[0] + shift[0], c[1] + shift[1])
+    return sel
+
+
+def square(ci, cj, half_mm):
+    """A square (LPS mm) of side 2 half_mm centred on the voxel centre (ci, cj) of a slice."""
+    c = LPS_GRID @ [ci, cj, 0.0, 1.0]
+    return c[0] + np.array([-half_mm, half_mm, half_mm, -half_mm]), c[1] + np.array([-half_mm, -half_mm, half_mm,
+                                                                                     half_mm])
+
+
+def test_rtstruct_roi_sums_exactly_the_voxels_whose_centres_are_inside(tmp_path):
+    vol, uids = write_index_series(tmp_path / "spect")
+    # a non-convex outline (an L with a slanted notch), off-centre, turned and moved from slice to slice
+    base = np.array([[0, 0], [17.3, 0], [17.3, 5.1], [9.4, 7.9], [6.2, 5.6], [6.2, 13.9], [0, 13.9]])
+    contours = {}
+    for n, k in enumerate((2, 3, 5)):                                   # none on slice 4: empty there
+        t = np.deg2rad(17.0 + 11.0 * n)
+        xy = base @ np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]]) + [-21.4 + 1.3 * n, 4.75 - 2.2 * n]
+        contours[k] = (xy[:, 0], xy[:, 1])
+    sel = centres_inside(contours)
+    for d in ((0.02, 0), (-0.02, 0), (0, 0.02), (0, -0.02)):             # no centre within 0.02 mm of the outline
+        np.testing.assert_array_equal(centres_inside(contours, d), sel)
+    rs = write_rtstruct(tmp_path / "rs.dcm", uids[2], {"Lesion": [(xs, ys, slice_z(k))
+                                                                  for k, (xs, ys) in contours.items()]})
+    row = read_images([Acquisition("P01", 1, tmp_path / "spect", rs, time_h=4.0)], {"Lesion": "tumour_1"}).iloc[0]
+    want = float(vol[sel].sum()) * GRID_VOXEL_ML * 1e-6
+    assert row["voxels"] == sel.sum() and not sel[:, :, 4].any()
+    assert row["activity [MBq]"] == pytest.approx(want, rel=1e-12)
+    # the check has power: the usual mistakes select other voxels, hence another sum
+    i, j, k = np.nonzero(sel)
+    mistakes = {"half-voxel shift in i": vol[centres_inside(contours, (1.0, 0.0))].sum(),
+                "half-voxel shift in j": vol[centres_inside(contours, (0.0, 1.0))].sum(),
+                "i and j swapped": np.sum(1 + j + 40 * i + 1440 * k),
+                "x not negated (LPS read as RAS)": vol[centres_inside({k: (-xs, ys) for k, (xs, ys)
+                                                                      in contours.items()})].sum(),
+                "y not negated": vol[centres_inside({k: (xs, -ys) for k, (xs, ys) in contours.items()})].sum()}
+    for mistake, total in mistakes.items():
+        assert abs(total * GRID_VOXEL_ML * 1e-6 / want - 1) > 1e-3, mistake
+
+
+def test_rtstruct_contour_outside_the_image_is_refused_not_clipped(tmp_path):
+    vol, uids = write_index_series(tmp_path / "spect")
+    c0 = LPS_GRID @ [0.0, 5.0, 0.0, 1.0]                                 # voxel column i = 0
+    half_out = (c0[0] + np.array([-20.0, 3.0, 3.0, -20.0]), c0[1] + np.array([-3.0, -3.0, 3.0, 3.0]))   # i -10..1.5
+    xs, ys = square(20, 34, 4.0)                                         # j 32..36: 1 mm beyond j = 35.5
+    rois = {"Edge": [(*half_out, slice_z(4))],
+            "Far": [(half_out[0] - 500.0, half_out[1], slice_z(4))],     # wholly outside: refused, not "empty"
+            "Top": [(xs, ys, slice_z(2))],
+            "Beyond": [(*square(20, 20, 4.0), slice_z(GRID_SHAPE[2]))],   # the plane after the last slice
+            "Inside": [(c0[0] + np.array([-0.9, 3.0, 3.0, -0.9]), half_out[1], slice_z(4)),     # i from -0.45
+                       (c0[0] + np.array([-1.05, 3.0, 3.0, -1.05]), half_out[1], slice_z(6))]}  # 0.05 mm over
+    rs = write_rtstruct(tmp_path / "rs.dcm", uids[2], rois)
+    with pytest.raises(InputDataError) as err:
+        read_images([Acquisition("P01", 1, tmp_path / "spect", rs, time_h=4.0)], {n: n.lower() for n in rois})
+    got = [(x.file, x.field, str(x.got)) for x in err.value.violations]
+    assert got == [(str(rs), "ROI 'Edge' contour 1: ContourData",
+                    "points up to 19 mm outside the image (voxel index i from -10 to 1.5)"),
+                   (str(rs), "ROI 'Far' contour 1: ContourData",
+                    "points up to 519 mm outside the image (voxel index i from -260 to -248.5)"),
+                   (str(rs), "ROI 'Top' contour 1: ContourData",
+                    "points up to 1 mm outside the image (voxel index j from 32 to 36)"),
+                   (str(rs), "ROI 'Beyond' contour 1: ContourData",
+                    "points up to 1.5 mm outside the image (slice index 10)")]
+    assert "within 0.1 mm (voxel indices i in [-0.5, 39.5], j in [-0.5, 35.5], slices 0..9" in \
+        err.value.violations[0].expected
+    # a contour reaching into the outer half of an edge voxel, or beyond it within grid_tolerance_mm, is read
+    inside = write_rtstruct(tmp_path / "inside.dcm", uids[2], {"Inside": rois["Inside"]})
+    row = read_images([Acquisition("P01", 1, tmp_path / "spect", inside, time_h=4.0)], {"Inside": "x"}).iloc[0]
+    sel = centres_inside({4: rois["Inside"][0][:2], 6: rois["Inside"][1][:2]})
+    assert row["voxels"] == sel.sum() == 12
+    assert row["activity [MBq]"] == pytest.approx(vol[sel].sum() * GRID_VOXEL_ML * 1e-6, rel=1e-12)
+
+
+OVERLAP_LABELS = {"Liver": "liver", "Lesion": "tumour_1", "Spleen": "spleen", "BODY": "whole_body"}
+
+
+def overlapping_rois():
+    """Liver (2 slices of 9 x 9) holding a 3 x 3 lesion, a 5 x 5 spleen sharing 5 voxels with it, a body around all."""
+    return {"Liver": {3: square(12, 12, 9.0), 4: square(12, 12, 9.0)}, "Lesion": {3: square(14, 13, 3.0)},
+            "Spleen": {4: square(18, 12, 5.0)}, "BODY": {k: square(15, 15, 29.0) for k in (2, 3, 4, 5)}}
+
+
+def write_overlapping(tmp_path):
+    vol, uids = write_index_series(tmp_path / "spect")
+    rois = overlapping_rois()
+    rs = write_rtstruct(tmp_path / "rs.dcm", uids[2], {n: [(xs, ys, slice_z(k)) for k, (xs, ys) in c.items()]
+                                                       for n, c in rois.items()})
+    masks = {n: centres_inside(c) for n, c in rois.items()}
+    seg = write_seg(tmp_path / "seg.dcm", tmp_path / "spect", {i + 1: masks[n] for i, n in enumerate(rois)},
+                    segments={i + 1: n for i, n in enumerate(rois)})
+    return vol, masks, rs, seg
+
+
+def test_overlapping_rtstruct_and_seg_regions_are_refused_listing_each_pair(tmp_path):
+    vol, masks, rs, seg = write_overlapping(tmp_path)
+    assert [masks[n].sum() for n in ("Liver", "Lesion", "Spleen")] == [162, 9, 25]
+    with pytest.raises(InputDataError) as err:
+        read_images([Acquisition("P01", 1, tmp_path / "spect", m, time_h=t) for m, t in ((rs, 4.0), (seg, 8.0))],
+                    OVERLAP_LABELS)
+    got = [(x.file, x.field, str(x.got)) for x in err.value.violations]
+    assert got == [(str(m), f"overlap of regions 'liver' and {r!r}", f"{n} shared voxels ({mL} mL)")
+                   for m in (rs, seg) for r, n, mL in (("tumour_1", 9, "0.108"), ("spleen", 5, "0.06"))]
+    assert "'whole_body' or 'body' may hold the others" in err.value.violations[0].expected
+    # the body alone overlapping everything is not an overlap; nor are two ROIs mapped to one region
+    df = read_images([Acquisition("P01", 1, tmp_path / "spect", rs, time_h=4.0)],
+                     {"Liver": "liver", "Lesion": "liver", "Spleen": None, "BODY": "body"})
+    assert list(df["voxels"]) == [162, masks["BODY"].sum()] and list(df["overlap_removed [mL]"]) == [0.0, 0.0]
+    with pytest.raises(InputDataError) as err:
+        read_images([Acquisition("P01", 1, tmp_path / "spect", rs, time_h=4.0)], OVERLAP_LABELS, overlaps="largest")
+    assert [(x.field, x.got) for x in err.value.violations] == [("overlaps", "largest")]
+
+
+def test_overlaps_smaller_gives_shared_voxels_to_the_smaller_region_and_conserves_activity(tmp_path):
+    vol, masks, rs, seg = write_overlapping(tmp_path)
+    df = read_images([Acquisition("P01", 1, tmp_path / "spect", m, time_h=t) for m, t in ((rs, 4.0), (seg, 8.0))],
+                     OVERLAP_LABELS, overlaps="smaller")
+    liver, lesion, spleen, body = (masks[n] for n in ("Liver", "Lesion", "Spleen", "BODY"))
+    kept = {"liver": liver & ~lesion & ~spleen, "tumour_1": lesion, "spleen": spleen, "whole_body": body}
+    mbq = GRID_VOXEL_ML * 1e-6
+    for n in (1, 2):                                                    # RTSTRUCT and SEG agree
+        a = df[df["acquisition"] == n].set_index("region")
+        assert list(a.index) == list(kept)
+        for r, sel in kept.items():
+            assert a.loc[r, "voxels"] == sel.sum()
+            assert a.loc[r, "activity [MBq]"] == pytest.approx(vol[sel].sum() * mbq, rel=1e-12)
+        assert a["overlap_removed [mL]"].to_dict() == pytest.approx({"liver": 14 * GRID_VOXEL_ML, "tumour_1": 0.0,
+                                                                     "spleen": 0.0, "whole_body": 0.0}, rel=1e-12)
+        assert a.loc["liver", "volume [mL]"] == pytest.approx(148 * GRID_VOXEL_ML, rel=1e-12)
+        # conservation: the regions' activities add up to the activity of their union, counted once
+        organs = a.loc[["liver", "tumour_1", "spleen"], "activity [MBq]"].sum()
+        assert organs == pytest.approx(vol[liver | lesion | spleen].sum() * mbq, rel=1e-12)
+        assert a.loc["whole_body", "activity [MBq]"] > organs          # the body is kept whole
+    # equal sizes: the first region in label order keeps the voxels; a region left empty is refused
+    frame_uid = pydicom.dcmread(next((tmp_path / "spect").iterdir())).FrameOfReferenceUID
+    twin = write_rtstruct(tmp_path / "twin.dcm", frame_uid,
+                          {"A": [(*square(12, 12, 3.0), slice_z(3))], "B": [(*square(12, 12, 3.0), slice_z(3))]})
+    with pytest.raises(InputDataError) as err:
+        read_images([Acquisition("P01", 1, tmp_path / "spect", twin, time_h=4.0)], {"A": "a", "B": "b"},
+                    overlaps="smaller")
+    assert [(x.field, x.got) for x in err.value.violations] == [("overlap of region 'b'",
+                                                                 "all 9 voxels inside smaller regions")]

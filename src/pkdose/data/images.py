@@ -57,13 +57,30 @@ Masks (nothing is resampled: a mask must lie on the image grid or it is refused)
       half-open edges, so a centre exactly on an edge is decided consistently); several contours
       of one ROI on one slice combine by the same even-odd rule (a contour inside another is a
       hole). A contour stands for its slice's thickness; slices without a contour are empty.
-      ``POINT``/``OPEN_PLANAR``/``OPEN_NONPLANAR`` contours, an ROI whose
-      ReferencedFrameOfReferenceUID is not the image's, and contours outside the image are refused.
+      ``POINT``/``OPEN_PLANAR``/``OPEN_NONPLANAR`` contours and an ROI whose
+      ReferencedFrameOfReferenceUID is not the image's are refused; so is a contour with any point
+      outside the image, i.e. farther than ``grid_tolerance_mm`` beyond the outer edges of the
+      voxels (voxel index below -0.5 or above n - 0.5 on an axis), naming the ROI, the contour
+      number and how far outside it reaches [mm]: nothing is clipped to the image, and a contour
+      wholly outside is refused the same way (never read as an absent or empty ROI).
       ``labels`` maps ROIName texts. For a convex outline of area A and perimeter P on pixels of
       side s the voxel count N obeys ``A - P s/sqrt(2) <= N s^2 <= A + P s/sqrt(2) + pi s^2/2``.
-    In SEG and RTSTRUCT, segments/ROIs may overlap (e.g. a body contour holding the organs); each
-    region is the union of its own segments. Every segment/ROI must be mapped (map a name to
-    ``None`` to leave it out explicitly): unmapped names are an error, never dropped silently.
+    A region is the union of the segments/ROIs mapped to it. Every segment/ROI must be mapped (map a
+    name to ``None`` to leave it out explicitly): unmapped names are an error, never dropped silently.
+Overlapping regions (SEG and RTSTRUCT; keyword ``overlaps``)
+    Segments/ROIs of a SEG or RTSTRUCT may overlap (a liver ROI drawn around a lesion ROI). Each
+    voxel's activity must count in one region only: the dosimetry counts a tumour apart from its
+    host organ (``tumour_host``) and takes the remainder as whole body minus the sum of the
+    regions. Voxels shared by two or more regions are therefore found, except for a region named
+    ``whole_body`` or ``body`` (:data:`BODY_REGIONS`), which is meant to hold the others and is
+    always kept whole. ``overlaps="refuse"`` (default) refuses the mask with one violation per
+    overlapping pair (shared voxels and their volume [mL]); ``overlaps="smaller"`` gives each shared
+    voxel to the smallest region claiming it (by voxel count before the overlap is removed; equal
+    counts: the first region in label order), the usual "organ minus lesion": the lesion keeps its
+    voxels, the organ loses them. The volume a region lost is the column ``overlap_removed [mL]``
+    (its activity, volume and mass are those of the voxels it keeps); a region left with no voxel
+    is refused. The activity of the union of the regions is conserved. A NIfTI label map holds one
+    label per voxel, so its regions cannot overlap (``overlap_removed [mL]`` is 0).
 Calibration (``units``)
     * an activity concentration (``"Bq/mL"``, ``"kBq/mL"``, ``"MBq/L"``, ...): quantitative SPECT,
       PET; ``A = sum(c_i) * V_voxel``;
@@ -128,7 +145,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -137,7 +154,7 @@ from ..errors import InputDataError, Violation
 from ..units import to_internal
 
 __all__ = ["Acquisition", "read_images", "write_measurements", "write_region_volumes",
-           "SOFT_TISSUE_DENSITY_G_PER_ML", "MEASUREMENT_COLUMNS", "IMAGE_COLUMNS"]
+           "SOFT_TISSUE_DENSITY_G_PER_ML", "MEASUREMENT_COLUMNS", "IMAGE_COLUMNS", "BODY_REGIONS"]
 
 #: Density of soft tissue [g/mL]: "Tissue, Soft (ICRU-44)", ICRU Report 44 (1989), as tabulated in
 #: Hubbell & Seltzer, NIST Standard Reference Database 126, Table 2 (rho = 1.06 g/cm^3).
@@ -146,12 +163,15 @@ SOFT_TISSUE_DENSITY_G_PER_ML = 1.06
 MEASUREMENT_COLUMNS = ("patient", "cycle", "time [h]", "region", "activity [MBq]")
 #: Further columns of :func:`read_images`'s table (not part of the measurements schema).
 IMAGE_COLUMNS = ("volume [mL]", "mass [kg]", "voxels", "negative_voxels", "negative_activity [MBq]",
-                 "acquisition")
+                 "overlap_removed [mL]", "acquisition")
 _VOLUME_COLUMNS = ("patient", "cycle", "time [h]", "region", "volume [mL]", "mass [kg]", "voxels")
 _NIFTI_SUFFIXES = (".nii", ".nii.gz")
 _COUNT_UNITS = ("counts", "cps")
 #: DICOM Units (0054,1001) values this reader understands -> our unit names.
 _DICOM_UNITS = {"BQML": "Bq/mL", "CNTS": "counts", "CPS": "cps"}
+#: Region names that may contain the other regions (SEG/RTSTRUCT overlaps are not refused or removed for them).
+BODY_REGIONS = ("whole_body", "body")
+_OVERLAP_MODES = ("refuse", "smaller")
 
 
 @dataclass(frozen=True)
@@ -899,7 +919,8 @@ def _rtstruct_on_grid(p: Path, ds: Any, vol: _Volume, img: str, v: list[Violatio
         return None
     ras_to_idx = np.linalg.inv(vol.affine)
     a3 = vol.affine[:3, :3]
-    dk_mm = float(np.linalg.norm(a3[:, 2]))
+    step_mm = np.linalg.norm(a3, axis=0)              # voxel size [mm] along i, j, k
+    dk_mm = float(step_mm[2])
     # the contour plane must be an image slice plane: its normal along the slice axis k
     shape = vol.data.shape
     gi, gj = np.indices(shape[:2])
@@ -932,15 +953,34 @@ def _rtstruct_on_grid(p: Path, ds: Any, vol: _Volume, img: str, v: list[Violatio
                                    f"a plane on an image slice centre within {tol_mm} mm (parallel to the slices)",
                                    f"points up to {off_mm:.3g} mm from the slice at index {kr}"))
                 continue
-            if not 0 <= kr < shape[2]:
-                v.append(Violation(f, None, f"ROI {name!r} contour {c}: ContourData", f"a plane inside the image "
-                                   f"{img} (slices 0..{shape[2] - 1})", f"slice index {kr}"))
+            out_mm, where_out = _outside_image_mm(idx, shape, step_mm)
+            if out_mm > tol_mm or not 0 <= kr < shape[2]:
+                v.append(Violation(f, None, f"ROI {name!r} contour {c}: ContourData", f"every point inside the "
+                                   f"image {img} within {tol_mm} mm (voxel indices i in [-0.5, {shape[0] - 0.5}], "
+                                   f"j in [-0.5, {shape[1] - 0.5}], slices 0..{shape[2] - 1}; nothing is clipped)",
+                                   f"points up to {out_mm:.3g} mm outside the image ({where_out})"))
                 continue
             inside = _inside_polygon(idx[:, 0], idx[:, 1], gi.astype(float), gj.astype(float))
             planes[kr] = planes.get(kr, np.zeros(shape[:2], bool)) ^ inside
         for kr, sl in planes.items():
             out[name][:, :, kr] = sl
     return None if len(v) > n0 else out
+
+
+def _outside_image_mm(idx: np.ndarray, shape: tuple[int, ...], step_mm: np.ndarray) -> tuple[float, str]:
+    """How far [mm] the points (voxel indices, n x 3) reach outside the image's voxels, and where.
+
+    The image covers voxel indices [-0.5, n - 0.5] on each axis (voxel centres at 0..n-1). A point's
+    distance is the length of its per-axis excesses in mm; the text gives the index range reached.
+    """
+    lo, hi = -0.5, np.asarray(shape, float) - 0.5
+    excess = np.maximum(lo - idx, 0.0) + np.maximum(idx - hi, 0.0)
+    dist = np.sqrt(np.sum((excess * step_mm) ** 2, axis=1))
+    parts = [f"voxel index {a} from {idx[:, n].min():.4g} to {idx[:, n].max():.4g}" for n, a in enumerate("ij")
+             if np.any(excess[:, n] > 0)]
+    if np.any(excess[:, 2] > 0):
+        parts.append(f"slice index {int(round(float(np.mean(idx[:, 2]))))}")
+    return float(dist.max()), ", ".join(parts) or "on its edge"
 
 
 def _grid_distance_mm(a: np.ndarray, b: np.ndarray, shape: tuple[int, ...]) -> float:
@@ -1169,7 +1209,7 @@ def _label_map_regions(mvol: _Volume, vol: _Volume, img: str, mask: str, lab: Ma
 
 def _segment_regions(segments: Mapping[str, np.ndarray], mask: str, names: Mapping[str, str | None],
                      regions: Sequence[str], v: list[Violation]) -> dict[str, np.ndarray] | None:
-    """Region -> union of its segments/ROIs (they may overlap, e.g. a body contour), or None."""
+    """Region -> union of its segments/ROIs, or None (overlaps between regions: _resolve_overlaps)."""
     unmapped = [s for s in segments if s not in names]
     absent = [s for s in names if names[s] is not None and not (s in segments and segments[s].any())]
     nokey = [r for r in regions if r not in names.values()]
@@ -1195,12 +1235,44 @@ def _segment_regions(segments: Mapping[str, np.ndarray], mask: str, names: Mappi
     return out
 
 
+def _resolve_overlaps(sels: Mapping[str, np.ndarray], regions: Sequence[str], overlaps: str, mask: str,
+                      voxel_ml: float, v: list[Violation]) -> tuple[dict[str, np.ndarray], dict[str, int]] | None:
+    """Regions without shared voxels ("refuse": None and a violation per overlapping pair; "smaller": each
+    shared voxel kept by the smallest region claiming it), and the voxels each region gave up."""
+    own = [r for r in regions if r not in BODY_REGIONS]
+    n = {r: int(sels[r].sum()) for r in own}
+    removed = {r: 0 for r in regions}
+    if overlaps == "refuse":
+        n0 = len(v)
+        for a_i, a in enumerate(own):
+            for b in own[a_i + 1:]:
+                shared = int(np.count_nonzero(sels[a] & sels[b]))
+                if shared:
+                    v.append(Violation(mask, None, f"overlap of regions {a!r} and {b!r}", "regions that share no "
+                                       f"voxel (only {' or '.join(map(repr, BODY_REGIONS))} may hold the others; "
+                                       "overlaps='smaller' gives each shared voxel to the smaller region)",
+                                       f"{shared} shared voxels ({shared * voxel_ml:.4g} mL)"))
+        return None if len(v) > n0 else (dict(sels), removed)
+    out = dict(sels)
+    claimed = np.zeros(next(iter(sels.values())).shape, bool)
+    n0 = len(v)
+    for r in sorted(own, key=lambda r: (n[r], own.index(r))):     # smallest first; ties: label order
+        out[r] = sels[r] & ~claimed
+        claimed |= sels[r]
+        removed[r] = n[r] - int(out[r].sum())
+        if removed[r] == n[r]:
+            v.append(Violation(mask, None, f"overlap of region {r!r}", "voxels left after giving shared voxels to "
+                               "smaller regions (overlaps='smaller')", f"all {n[r]} voxels inside smaller regions"))
+    return (None if len(v) > n0 else (out, removed))
+
+
 def read_images(acquisitions: Sequence[Acquisition] | pd.DataFrame,
                 labels: Mapping[int, str | None] | Mapping[str, str | None] | Mapping[int | str, str | None], *,
                 manifest: str | os.PathLike[str] | None = None,
                 density_g_per_mL: float | Mapping[str, float] = SOFT_TISSUE_DENSITY_G_PER_ML,
                 background: int | None = 0, grid_tolerance_mm: float = 0.1,
-                time_tolerance_s: float = 120.0) -> pd.DataFrame:
+                time_tolerance_s: float = 120.0, overlaps: Literal["refuse", "smaller"] = "refuse"
+                ) -> pd.DataFrame:
     """Activity, volume and mass per region from calibrated SPECT/PET volumes and label masks.
 
     Parameters
@@ -1231,6 +1303,10 @@ def read_images(acquisitions: Sequence[Acquisition] | pd.DataFrame,
     time_tolerance_s : float, default 120
         Largest difference [s] allowed between the manifest's administration start and the DICOM
         RadiopharmaceuticalStartDateTime, and between ``acquired`` and the DICOM acquisition start.
+    overlaps : {"refuse", "smaller"}, default "refuse"
+        Voxels shared by two regions of a SEG or RTSTRUCT (``whole_body``/``body`` exempt): refuse
+        the mask, or give each shared voxel to the smallest region claiming it (module docstring,
+        Overlapping regions).
 
     Returns
     -------
@@ -1239,7 +1315,9 @@ def read_images(acquisitions: Sequence[Acquisition] | pd.DataFrame,
         ``cycle``, ``time [h]``, ``region``, ``activity [MBq]`` (at the acquisition start, not
         decay-corrected), ``volume [mL]`` (voxels x voxel volume), ``mass [kg]`` (volume x
         density), ``voxels``, ``negative_voxels`` and ``negative_activity [MBq]`` (the voxels below
-        zero, kept in the activity), ``acquisition`` (1-based position in ``acquisitions``).
+        zero, kept in the activity), ``overlap_removed [mL]`` (the volume given to smaller
+        overlapping regions with ``overlaps="smaller"``, else 0), ``acquisition`` (1-based position
+        in ``acquisitions``).
 
     Raises
     ------
@@ -1248,7 +1326,8 @@ def read_images(acquisitions: Sequence[Acquisition] | pd.DataFrame,
         on the image grid, unmapped or absent labels, missing or conflicting calibration, unknown
         patients, cycles or regions, non-finite voxels in a region, times missing from or
         conflicting with the DICOM tags, multi-frame files that are not one volume, SEG/RTSTRUCT
-        masks off the image grid or in another frame of reference...).
+        masks off the image grid or in another frame of reference, RTSTRUCT contours reaching outside
+        the image, overlapping SEG/RTSTRUCT regions with ``overlaps="refuse"``...).
 
     Notes
     -----
@@ -1322,6 +1401,8 @@ def read_images(acquisitions: Sequence[Acquisition] | pd.DataFrame,
     for r, rho in density.items():
         if not (math.isfinite(rho) and rho > 0):
             v.append(Violation("density_g_per_mL", None, r, "a density in g/mL > 0", rho))
+    if overlaps not in _OVERLAP_MODES:
+        v.append(Violation("overlaps", None, "overlaps", f"one of {list(_OVERLAP_MODES)}", overlaps))
     tol_s = _positive(time_tolerance_s)
     if tol_s is None:
         v.append(Violation("time_tolerance_s", None, "time_tolerance_s", "a tolerance in s > 0", time_tolerance_s))
@@ -1436,9 +1517,13 @@ def read_images(acquisitions: Sequence[Acquisition] | pd.DataFrame,
         else:
             assert segments is not None
             sels = _segment_regions(segments, str(mask_path), names, regions, v)
+        voxel_ml = abs(float(np.linalg.det(vol.affine[:3, :3]))) / 1000.0
+        removed: dict[str, int] = {r: 0 for r in regions}
+        if sels is not None and mvol is None and overlaps in _OVERLAP_MODES:   # a label map cannot overlap
+            resolved = _resolve_overlaps(sels, regions, overlaps, str(mask_path), voxel_ml, v)
+            sels, removed = (None, removed) if resolved is None else resolved
         if sels is None or factor is None or t_h is None or not ok:
             continue
-        voxel_ml = abs(float(np.linalg.det(vol.affine[:3, :3]))) / 1000.0
         if units not in _COUNT_UNITS:
             factor *= voxel_ml
         for r in regions:
@@ -1454,7 +1539,7 @@ def read_images(acquisitions: Sequence[Acquisition] | pd.DataFrame,
             vol_ml = count * voxel_ml
             records.append((a.patient, cycle, t_h, r, float(np.sum(vals)) * factor, vol_ml,
                             vol_ml * density.get(r, float("nan")) / 1000.0, count, int(neg.sum()),
-                            float(np.sum(vals[neg])) * factor, n))
+                            float(np.sum(vals[neg])) * factor, removed[r] * voxel_ml, n))
     df = pd.DataFrame(records, columns=[*MEASUREMENT_COLUMNS, *IMAGE_COLUMNS])
     seen: dict[tuple[Any, ...], int] = {}
     for p, c, t, r, i in zip(df["patient"], df["cycle"], df["time [h]"], df["region"], df["acquisition"]):
