@@ -65,3 +65,18 @@ def test_virtual_doses_are_exact_for_a_degenerate_population():
     np.testing.assert_allclose(rows["bed_Gy"], 4 * bed, rtol=1e-4)
     assert vt.fraction_exceeding("kidneys", 4 * bed * 0.999) == 1.0
     assert vt.fraction_exceeding("kidneys", 4 * bed * 1.001) == 0.0
+
+
+def test_default_regions_are_the_imaged_ones_and_blood_is_refused():
+    """The demo trial has blood concentrations: the default population leaves them out, naming them is an error."""
+    from pathlib import Path
+
+    from pkdose.data import read_trial
+    from pkdose.fit.exponentials import FitError
+
+    trial = read_trial(Path(__file__).resolve().parents[2] / "trial_data" / "lu177-dotatate-demo")
+    pop = two_stage_population(trial)
+    assert "blood" in trial.regions and "blood" not in pop.regions
+    assert pop.regions == tuple(r for r in trial.regions if r != "blood")
+    with pytest.raises(FitError, match="activity curves"):
+        two_stage_population(trial, regions=["kidneys", "blood"])

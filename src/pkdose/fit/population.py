@@ -107,7 +107,9 @@ def two_stage_population(trial: Any, *, regions: Sequence[str] | None = None) ->
     ----------
     trial : pkdose.data.Trial
     regions : sequence of str, optional
-        Regions to include (default all); every (patient, cycle) must have all of them measured.
+        Regions to include (default: every region with activity curves, in the trial's order;
+        blood samples and excreta are not activity curves); every (patient, cycle) must have all
+        of them measured. A region without activity curves is an error.
 
     Raises
     ------
@@ -123,10 +125,14 @@ def two_stage_population(trial: Any, *, regions: Sequence[str] | None = None) ->
     >>> pop.n_patients, pop.n_curves, round(pop.median("kidneys.f"), 3)
     (6, 24, 0.025)
     """
-    regions = tuple(trial.regions if regions is None else regions)
+    imaged = {tac.region for tac in trial.curves()}            # regions with activity curves
+    regions = tuple(r for r in trial.regions if r in imaged) if regions is None else tuple(regions)
     for r in regions:
         if r not in trial.regions:
             raise UnknownNameError("region", r, trial.regions, f"trial {trial.id}")
+        if r not in imaged:
+            raise FitError(f"regions ({r!r})", "a region with activity curves",
+                           "only other quantities (e.g. concentrations) measured there")
     admin = {(a.patient, a.cycle): a.activity_MBq for a in trial.administrations}
     rows: dict[tuple[str, int], dict[str, float]] = {}
     lam = None
