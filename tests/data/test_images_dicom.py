@@ -673,6 +673,10 @@ def test_rtstruct_contour_outside_the_image_is_refused_not_clipped(tmp_path):
     sel = centres_inside({4: rois["Inside"][0][:2], 6: rois["Inside"][1][:2]})
     assert row["voxels"] == sel.sum() == 12
     assert row["activity [MBq]"] == pytest.approx(vol[sel].sum() * GRID_VOXEL_ML * 1e-6, rel=1e-12)
+    # an ROI the caller leaves out (mapped to None, e.g. a couch reaching beyond the image) is not read
+    both = write_rtstruct(tmp_path / "both.dcm", uids[2], {"Inside": rois["Inside"], "Couch": rois["Far"]})
+    rows = read_images([Acquisition("P01", 1, tmp_path / "spect", both, time_h=4.0)], {"Inside": "x", "Couch": None})
+    assert rows["region"].tolist() == ["x"] and rows.iloc[0]["voxels"] == 12
 
 
 OVERLAP_LABELS = {"Liver": "liver", "Lesion": "tumour_1", "Spleen": "spleen", "BODY": "whole_body"}

@@ -214,6 +214,13 @@ def test_network_arrays_are_read_only_and_not_part_of_the_value() -> None:
                   dataclasses.replace(net, name="other")):
         assert "_arrays" not in vars(other)
         assert solve_flow(other).flow_m3s.equals(solve_flow(net).flow_m3s)
+        for a in (other._arrays.start, other._arrays.end):     # read-only after a pickle too
+            with pytest.raises(ValueError, match="read-only"):
+                a[0] = a[0]
+    # a network pickled before the link-end positions existed (no such key) still solves
+    old = pickle.loads(pickle.dumps(net))
+    vars(old).pop("_link_end_positions", None)
+    assert solve_flow(old).flow_m3s.equals(solve_flow(net).flow_m3s)
     # a changed element is a new network with its own arrays
     bigger = dataclasses.replace(net, pipes=(dataclasses.replace(net.pipes[0], diameter_m=0.3),
                                              *net.pipes[1:]))

@@ -774,9 +774,14 @@ def _check_frame_of_reference(f: str, tag: str, uid: str | None, vol: _Volume, i
     return True
 
 
-def _read_dicom_mask(path: Path, vol: _Volume, img: str, v: list[Violation], tol_mm: float
-                     ) -> dict[str, np.ndarray] | None:
-    """A DICOM SEG or RTSTRUCT -> {segment label or ROI name: boolean mask on the image grid}."""
+def _read_dicom_mask(path: Path, vol: _Volume, img: str, v: list[Violation], tol_mm: float,
+                     left_out: frozenset[str] = frozenset()) -> dict[str, np.ndarray] | None:
+    """A DICOM SEG or RTSTRUCT -> {segment label or ROI name: boolean mask on the image grid}.
+
+    RTSTRUCT ROIs named in *left_out* (mapped to ``None`` by the caller) are not rasterised and
+    their contours not checked (e.g. a couch or an outline reaching beyond the image); they come
+    back as empty masks.
+    """
     from pydicom.uid import RTStructureSetStorage, SegmentationStorage
 
     files = _dicom_files(path, v)
@@ -790,7 +795,7 @@ def _read_dicom_mask(path: Path, vol: _Volume, img: str, v: list[Violation], tol
     if sop == SegmentationStorage:
         return _seg_on_grid(p, ds, vol, img, v, tol_mm)
     if sop == RTStructureSetStorage:
-        return _rtstruct_on_grid(p, ds, vol, img, v, tol_mm)
+        return _rtstruct_on_grid(p, ds, vol, img, v, tol_mm, left_out)
     v.append(Violation(str(p), None, "SOPClassUID", f"a Segmentation ({SegmentationStorage}) or an RT Structure "
                        f"Set ({RTStructureSetStorage})", str(sop)))
     return None
@@ -900,8 +905,8 @@ def _inside_polygon(x: np.ndarray, y: np.ndarray, px: np.ndarray, py: np.ndarray
     return inside
 
 
-def _rtstruct_on_grid(p: Path, ds: Any, vol: _Volume, img: str, v: list[Violation], tol_mm: float
-                      ) -> dict[str, np.ndarray] | None:
+def _rtstruct_on_grid(p: Path, ds: Any, vol: _Volume, img: str, v: list[Violation], tol_mm: float,
+                      left_out: frozenset[str] = frozenset()) -> dict[str, np.ndarray] | None:
     """ROIs of an RT Structure Set rasterised on the image grid (see "Masks" in the module docstring)."""
     f = str(p)
     n0 = len(v)
@@ -931,6 +936,8 @@ def _rtstruct_on_grid(p: Path, ds: Any, vol: _Volume, img: str, v: list[Violatio
             v.append(Violation(f, None, "ROIContourSequence/ReferencedROINumber", f"one of {sorted(names)}", num))
             continue
         name = names[num]
+        if name in left_out:            # mapped to None by the caller: not read at all
+            continue
         planes: dict[int, np.ndarray] = {}
         for c, contour in enumerate(roi.get("ContourSequence", None) or [], start=1):
             kind = str(contour.get("ContourGeometricType", ""))
@@ -1463,7 +1470,8 @@ def read_images(acquisitions: Sequence[Acquisition] | pd.DataFrame,
         if _is_nifti(mask_path):
             mvol = _read_nifti(mask_path, "mask", v)
         elif mask_is_dicom and vol is not None:
-            segments = _read_dicom_mask(mask_path, vol, str(img_path), v, grid_tolerance_mm)
+            segments = _read_dicom_mask(mask_path, vol, str(img_path), v, grid_tolerance_mm,
+                                        frozenset(k for k, r in names.items() if r is None))
         elif mask_is_dicom:
             pass                                     # the image could not be read: no grid to put it on
         elif not mask_path.exists():

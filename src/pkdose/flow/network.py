@@ -395,10 +395,26 @@ class VascularNetwork:
             raise InputDataError(bad)
 
     def __getstate__(self) -> dict[str, object]:
-        """Pickle the description only: the derived arrays (:attr:`_arrays`) are rebuilt."""
+        """Pickle the description only: the derived arrays (:attr:`_arrays`) and the link-end
+        positions are rebuilt after unpickling (read-only again, and also for a network pickled
+        before they existed)."""
         state = dict(self.__dict__)
         state.pop("_arrays", None)
+        state.pop("_link_end_positions", None)
         return state
+
+    def _end_positions(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """Each link end's node number (junctions, then fixed heads; -1: unknown), read-only."""
+        got = self.__dict__.get("_link_end_positions")
+        if got is None:                     # unpickled: recompute once
+            position = {name: i for i, name in enumerate(self.node_names)}
+            links: list[Pipe | Pump | Valve] = [*self.pipes, *self.pumps, *self.valves]
+            got = tuple(np.fromiter(map(position.get, map(attrgetter(side), links), repeat(-1)),
+                                    dtype=np.intp, count=len(links)) for side in ("start", "end"))
+            for arr in got:
+                arr.flags.writeable = False
+            object.__setattr__(self, "_link_end_positions", got)
+        return got
 
     @property
     def node_names(self) -> tuple[str, ...]:
@@ -486,7 +502,7 @@ class _NetworkArrays:
     @classmethod
     def build(cls, net: VascularNetwork) -> _NetworkArrays:
         pipes, pumps, valves = net.pipes, net.pumps, net.valves
-        start, end = net.__dict__["_link_end_positions"]
+        start, end = net._end_positions()
         statuses = [*map(attrgetter("status"), pipes), *map(attrgetter("status"), pumps),
                     *map(attrgetter("status"), valves)]
         curves = [p.curve for p in pumps]
