@@ -166,12 +166,14 @@ for (region, quantity) in sorted({(t.region, t.quantity) for t in others}):
 # %% [markdown]
 # **Model selection.** AICc of every candidate per curve (lower is better; – marks a
 # candidate that is not eligible), the selected function and the share of the TIA that lies after
-# the last measurement (extrapolated).
+# the last measurement (extrapolated); blood-concentration curves too, where they give the red
+# marrow.
 
 # %%
 rows = []
-for (p_, c, r), f in sorted(fits.items()):
-    row = {"patient": p_, "cycle": c, "region": r, "selected": f.model,
+for (p_, c, r), f in sorted([*fits.items(), *blood_fits.items()]):
+    row = {"patient": p_, "cycle": c, "region": r if f.quantity == "activity" else f"{r} ({f.quantity})",
+           "selected": f.model,
            "extrapolated": f"{100 * f.extrapolated_fraction:.0f} %"}
     row.update({f"AICc {cand.name}": cand.aicc for cand in f.candidates})
     rows.append(row)
