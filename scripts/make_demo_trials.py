@@ -273,16 +273,24 @@ def _csv(rows) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(out: Path, overwrite: bool = False, seed: int = SEED) -> Path:
-    """Write the demo trial under *out*; refuse an existing folder unless *overwrite*."""
-    folder = Path(out) / TRIAL_ID
+def _write_trial(out: Path, trial_id: str, make, overwrite: bool) -> Path:
+    """Write ``make()``'s (manifest, csv) as <out>/<trial_id>/; refuse an existing folder unless *overwrite*.
+
+    The refusal comes before ``make`` runs, so nothing is simulated for a folder that stays as it is.
+    """
+    folder = Path(out) / trial_id
     if folder.exists() and not overwrite:
         raise FileExistsError(f"{folder} exists; pass --overwrite to replace its trial.toml and measurements.csv")
-    manifest, csv = simulate(seed)
+    manifest, csv = make()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "trial.toml").write_bytes(manifest.encode("utf-8"))
     (folder / "measurements.csv").write_bytes(csv.encode("utf-8"))
     return folder
+
+
+def write(out: Path, overwrite: bool = False, seed: int = SEED) -> Path:
+    """Write the demo trial under *out*; refuse an existing folder unless *overwrite*."""
+    return _write_trial(out, TRIAL_ID, lambda: simulate(seed), overwrite)
 
 
 # =============================================================================================
@@ -439,14 +447,7 @@ def _ra_csv(rows) -> str:
 
 def write_ra223(out: Path, overwrite: bool = False, seed: int = RA_SEED) -> Path:
     """Write the Ra-223 demo trial under *out*; refuse an existing folder unless *overwrite*."""
-    folder = Path(out) / RA_TRIAL_ID
-    if folder.exists() and not overwrite:
-        raise FileExistsError(f"{folder} exists; pass --overwrite to replace its trial.toml and measurements.csv")
-    manifest, csv = simulate_ra223(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "trial.toml").write_bytes(manifest.encode("utf-8"))
-    (folder / "measurements.csv").write_bytes(csv.encode("utf-8"))
-    return folder
+    return _write_trial(out, RA_TRIAL_ID, lambda: simulate_ra223(seed), overwrite)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,5 @@
 """The shipped SIMULATED demo trial: valid, labelled, fittable, kidney TIA plausible, reproducible."""
 
-import importlib.util
 import math
 import subprocess
 import sys
@@ -15,13 +14,6 @@ from pkdose.fit.exponentials import fit_trial
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "make_demo_trials.py"
 DEMO = REPO / "trial_data" / "lu177-dotatate-demo"
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("make_demo_trials", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +45,7 @@ def test_reads_without_violations_and_is_labelled_simulated(trial):
     assert len(blood) == 24 and all(c.region == "blood" and len(c.times_h) == 7 for c in blood)
 
 
-def test_blood_curves_recover_the_generator_blood_residence(trial):
+def test_blood_curves_recover_the_generator_blood_residence(trial, demo_generator):
     """Blood TIA concentration x blood volume / A0 against the script's own median parameters.
 
     Median residence time sum f Teff / ln2 = 2.54 h (script constants); the spread is the
@@ -62,7 +54,7 @@ def test_blood_curves_recover_the_generator_blood_residence(trial):
     (measured 2.20 h, -13 %: the first sample at 0.5 h misses part of the 0.25 h phase, which
     holds 0.25 h of the 2.54 h, and the fitted sums of two exponentials cannot represent it).
     """
-    mod = _script()
+    mod = demo_generator
     median = sum(f * te for f, _, te, _, _ in mod.BLOOD) / math.log(2)
     with np.errstate(all="ignore"):
         fits = fit_trial(trial, quantity="concentration")
@@ -74,8 +66,8 @@ def test_blood_curves_recover_the_generator_blood_residence(trial):
     assert abs(np.median(res) / median - 1) < 0.3, (median, np.median(res))
 
 
-def test_every_curve_fits_and_kidney_tia_within_source_bound(trial, fits):
-    mod = _script()
+def test_every_curve_fits_and_kidney_tia_within_source_bound(trial, fits, demo_generator):
+    mod = demo_generator
     assert len(fits) == 6 * 4 * 6 and all(f.success for f in fits.values())
     # Bound from the source parameters: TIA/A = f * Teff / ln2 (mono-exponential, decay included),
     # f and Teff lognormal (inter-patient CVs 30 % and 15 %, cycle CV 5 % on each), so
@@ -95,8 +87,8 @@ def test_every_curve_fits_and_kidney_tia_within_source_bound(trial, fits):
     assert 0.27 < dose_gy_per_gbq < 0.91
 
 
-def test_regeneration_is_byte_identical(tmp_path):
-    folder = _script().write(tmp_path)
+def test_regeneration_is_byte_identical(tmp_path, demo_generator):
+    folder = demo_generator.write(tmp_path)
     for name in ("trial.toml", "measurements.csv"):
         assert (folder / name).read_bytes() == (DEMO / name).read_bytes(), name
 

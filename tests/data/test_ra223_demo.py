@@ -14,7 +14,6 @@ two standard errors of their difference, 2 * sqrt(SD_pub^2 / n_pub + SD_sim^2 / 
 For range data: the simulated mean lies inside the published range.
 """
 
-import importlib.util
 import math
 from pathlib import Path
 
@@ -24,16 +23,8 @@ import pytest
 from pkdose.data import read_trial
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "scripts" / "make_demo_trials.py"
 DEMO = REPO / "trial_data" / "ra223-xofigo-demo"
 BLOOD_DENSITY = 1.06     # kg/L, ICRP 89, as the generator writes organ_mass_kg.blood
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("make_demo_trials", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +62,8 @@ def test_reads_without_violations_and_is_labelled_simulated(trial):
     assert {c.region for c in trial.curves()} == {"whole_body", "gut"}        # activity only
 
 
-def test_regeneration_is_byte_identical(tmp_path):
-    folder = _script().write_ra223(tmp_path)
+def test_regeneration_is_byte_identical(tmp_path, demo_generator):
+    folder = demo_generator.write_ra223(tmp_path)
     for name in ("trial.toml", "measurements.csv"):
         assert (folder / name).read_bytes() == (DEMO / name).read_bytes(), name
 

@@ -54,6 +54,19 @@ activity_MBq = 7400.0
     return folder
 
 
+def _add_region(folder, region, a0_MBq, teff_h, mass_kg=None):
+    """Add a mono-exponential region (both cycles, the four times) to a trial written by ``write``."""
+    toml = (folder / "trial.toml").read_text().replace('regions = ["kidneys", "liver"]',
+                                                       f'regions = ["kidneys", "liver", "{region}"]')
+    if mass_kg is not None:
+        toml = toml.replace("kidneys = 0.31", f"kidneys = 0.31\n{region} = {mass_kg}")
+    (folder / "trial.toml").write_text(toml)
+    rows = [f"P1,{c},{t},{region},{a0_MBq * math.exp(-math.log(2) * t / teff_h):.10g}" for c in (1, 2)
+            for t in (4.0, 24.0, 96.0, 168.0)]
+    (folder / "measurements.csv").write_text((folder / "measurements.csv").read_text() + "\n".join(rows) + "\n")
+    return folder
+
+
 @pytest.fixture
 def mono(tmp_path):
     trial = read_trial(write(tmp_path / "mono"))
@@ -108,14 +121,7 @@ def test_unknown_method(mono):
 def test_tumours_use_the_sphere_model(tmp_path):
     from pkdose.dosimetry.spheres import sphere_s_value
 
-    folder = write(tmp_path / "t")
-    (folder / "trial.toml").write_text((folder / "trial.toml").read_text()
-                                       .replace('regions = ["kidneys", "liver"]', 'regions = ["kidneys", "liver", "tumour_1"]')
-                                       .replace("kidneys = 0.31", "kidneys = 0.31\ntumour_1 = 0.02"))
-    extra = [f"P1,{c},{t},tumour_1,{20 * math.exp(-math.log(2) * t / 90):.10g}" for c in (1, 2)
-             for t in (4.0, 24.0, 96.0, 168.0)]
-    (folder / "measurements.csv").write_text((folder / "measurements.csv").read_text() + "\n".join(extra) + "\n")
-    trial = read_trial(folder)
+    trial = read_trial(_add_region(write(tmp_path / "t"), "tumour_1", 20.0, 90.0, mass_kg=0.02))
     d = trial_doses(trial, fit_trial(trial, n_terms=(1,), uptake=False))
     row = d.doses.set_index(["cycle", "target"]).loc[(1, "tumour_1")]
     assert row["s_model"] == "sphere"
@@ -150,13 +156,7 @@ def test_alpha_emitter_progeny_in_situ_and_rbe_weighting():
 
 
 def _with_whole_body(folder):
-    toml = (folder / "trial.toml").read_text().replace('regions = ["kidneys", "liver"]',
-                                                       'regions = ["kidneys", "liver", "whole_body"]')
-    (folder / "trial.toml").write_text(toml)
-    rows = [f"P1,{c},{t},whole_body,{4000 * math.exp(-math.log(2) * t / 40):.10g}" for c in (1, 2)
-            for t in (4.0, 24.0, 96.0, 168.0)]
-    (folder / "measurements.csv").write_text((folder / "measurements.csv").read_text() + "\n".join(rows) + "\n")
-    return folder
+    return _add_region(folder, "whole_body", 4000.0, 40.0)
 
 
 def test_icrp133_method_propagates_sds_and_bed_from_the_full_dose_rate(tmp_path, saf_dir):
@@ -201,14 +201,7 @@ def test_icrp133_without_whole_body_says_what_is_missing(mono, saf_dir):
 
 
 def test_local_method_refuses_regions_that_need_a_phantom(tmp_path):
-    folder = write(tmp_path / "rm")
-    (folder / "trial.toml").write_text((folder / "trial.toml").read_text()
-                                       .replace('regions = ["kidneys", "liver"]', 'regions = ["kidneys", "liver", "red_marrow"]')
-                                       .replace("kidneys = 0.31", "kidneys = 0.31\nred_marrow = 1.17"))
-    extra = [f"P1,{c},{t},red_marrow,{30 * math.exp(-math.log(2) * t / 60):.10g}" for c in (1, 2)
-             for t in (4.0, 24.0, 96.0, 168.0)]
-    (folder / "measurements.csv").write_text((folder / "measurements.csv").read_text() + "\n".join(extra) + "\n")
-    trial = read_trial(folder)
+    trial = read_trial(_add_region(write(tmp_path / "rm"), "red_marrow", 30.0, 60.0, mass_kg=1.17))
     d = trial_doses(trial, fit_trial(trial, n_terms=(1,), uptake=False))
     assert "red_marrow" not in set(d.doses["target"])
     reason = dict(zip(d.not_computed["region"], d.not_computed["reason"]))["red_marrow"]

@@ -2,7 +2,6 @@
 trial against its generator's per-patient truth, the time axis across cycles, and error paths."""
 
 import dataclasses
-import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -206,13 +205,6 @@ def test_error_model_estimates_the_noise_level(small):
 
 # -- the Ra-223 demo trial -------------------------------------------------------------------------
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_demo_trials", ROOT / "scripts" / "make_demo_trials.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def _first_patient_truth(gen):
     """RA01's lognormal factors, redrawn exactly as simulate_ra223 draws them (first draws of the seed)."""
     rng = np.random.default_rng(gen.RA_SEED)
@@ -228,8 +220,8 @@ RA_OBS = {("whole_body", "activity"): "*", ("gut", "activity"): "Alimentary trac
 
 
 @pytest.fixture(scope="module")
-def ra():
-    gen = _generator()
+def ra(demo_generator):
+    gen = demo_generator
     return (gen, read_trial(RA_TRIAL), get_model("icrp137-radium", nuclide="Ra-223", daughters="none"))
 
 
