@@ -69,7 +69,9 @@ if os.path.isdir(os.path.join(_SRC, "pkdose")) and _SRC not in sys.path:
 from pkdose.errors import PkdoseError  # noqa: E402
 from pkdose.flow import read_inp, solve_flow  # noqa: E402
 from pkdose.flow.solver import CHOLMOD_MIN_JUNCTIONS  # noqa: E402
-from pkdose.flow.synthetic import grid_network, to_wntr  # noqa: E402
+from pkdose.flow.network import CFS_M3S, FT_M  # noqa: E402
+from pkdose.flow.synthetic import (blood_viscosities, grid_network, to_wntr,  # noqa: E402
+                                   vascular_network)
 
 NETWORKS = ("Net1", "Net3", "Net6")
 GPM_M3S = 0.028317 / 448.831
@@ -204,6 +206,29 @@ def _pk_child(path: str, repeats: int) -> dict:
                 flow=sol.flow_m3s, head=sol.head_m, nj=len(net.junctions), npipe=len(net.pipes))
 
 
+def _pk_vascular_child(n: int, repeats: int) -> dict:
+    """pkdose on the vascular bed itself: Hagen-Poiseuille with the blood viscosity per vessel."""
+    t0 = time.perf_counter()
+    net = vascular_network(n, seed=1)
+    nu = blood_viscosities(net)
+    t_read = time.perf_counter() - t0
+    best, sol, peak = float("inf"), None, 0.0
+    for _ in range(repeats):
+        fresh = copy.copy(net)
+        base = _reset_peak()
+        t0 = time.perf_counter()
+        sol = solve_flow(fresh, link_viscosity_m2s=nu)
+        best = min(best, time.perf_counter() - t0)
+        peak = max(peak, _peak_above(base))
+    warm = float("nan")
+    if repeats > 1:
+        warm, _ = best_of(lambda: solve_flow(net, link_viscosity_m2s=nu), repeats + 1)
+    # EPANET's cfs is 28.317 L, its ft³ 28.3168 L: its laminar flows are this much larger
+    return dict(read=t_read, solve=best, warm=warm, iters=sol.iterations, peak=peak,
+                flow=sol.flow_m3s * (CFS_M3S / FT_M**3), head=sol.head_m, nj=len(net.junctions),
+                npipe=len(net.pipes))
+
+
 def _en_child(path: str, repeats: int) -> dict:
     from wntr.epanet import toolkit
 
@@ -261,7 +286,7 @@ def _fit_exponent(sizes: list[float], times: list[float]) -> float:
     return float(np.polyfit(np.log(sizes), np.log(times), 1)[0])
 
 
-def scaling(sizes: list[int], epanet_max: int, wntr_max: int) -> None:
+def scaling(sizes: list[int], epanet_max: int, wntr_max: int, family: str = "grid") -> None:
     import wntr
 
     try:
@@ -269,7 +294,10 @@ def scaling(sizes: list[int], epanet_max: int, wntr_max: int) -> None:
         chol = f"cvxopt {cvxopt.__version__} (CHOLMOD from {CHOLMOD_MIN_JUNCTIONS} junctions)"
     except ImportError:
         chol = "no cvxopt (SuperLU at every size)"
-    print("pkdose flow scaling: synthetic grid meshes, solve_flow vs EPANET 2.2 and WNTR")
+    what = {"grid": "synthetic grid meshes (Hazen-Williams)",
+            "vascular": "synthetic arterio-venous vascular beds (Hagen-Poiseuille, blood viscosity "
+                        "per vessel; EPANET: laminar Darcy-Weisbach)"}[family]
+    print(f"pkdose flow scaling: {what}, solve_flow vs EPANET 2.2 and WNTR")
     print(f"  python {platform.python_version()} on {platform.platform()}; numpy {np.__version__}; "
           f"wntr {wntr.__version__}; {chol}; nproc {os.cpu_count()}; "
           f"load {os.getloadavg()}\n")
@@ -281,13 +309,19 @@ def scaling(sizes: list[int], epanet_max: int, wntr_max: int) -> None:
     fit_pk: list[tuple[float, float]] = []
     fit_en: list[tuple[float, float]] = []
     for n in sizes:
-        net = grid_network(n, seed=1)
         with tempfile.TemporaryDirectory() as tmp:
-            path = os.path.join(tmp, "grid.inp")
-            wntr.network.write_inpfile(to_wntr(net), path, units="LPS")
-            del net
+            path = os.path.join(tmp, f"{family}.inp")
+            if family == "grid":
+                wn = to_wntr(grid_network(n, seed=1))
+            else:
+                bed = vascular_network(n, seed=1)
+                wn = to_wntr(bed, blood_viscosities(bed))
+                del bed
+            wntr.network.write_inpfile(wn, path, units="LPS")
+            del wn
             reps = 5 if n <= 10_000 else (2 if n <= 100_000 else 1)
-            pk = _in_child(_pk_child, path, reps)
+            pk = (_in_child(_pk_child, path, reps) if family == "grid"
+                  else _in_child(_pk_vascular_child, n, reps))
             npipe = pk["npipe"]
             fit_pk.append((npipe, pk["solve"]))
             cells = [f"{npipe}", f"{pk['nj']}", f"{pk['solve']:.3g} ({pk['iters']})",
@@ -306,8 +340,11 @@ def scaling(sizes: list[int], epanet_max: int, wntr_max: int) -> None:
                 dq = dh = float("nan")
                 cells += ["not run", "", "", "not run", ""]
             if n <= wntr_max:
-                ws = _in_child(_sim_child, path, "wntr")
-                cells += [f"{ws['time']:.3g}", f"{ws['time'] / pk['solve']:.0f}"]
+                try:
+                    ws = _in_child(_sim_child, path, "wntr")
+                    cells += [f"{ws['time']:.3g}", f"{ws['time'] / pk['solve']:.0f}"]
+                except Exception as exc:  # e.g. a law WNTRSimulator does not implement
+                    cells += [f"failed: {type(exc).__name__}", ""]
             else:
                 cells += ["not run", ""]
             cells += [f"{dq:.1e}", f"{dh:.1e}", f"{pk['read']:.3g}"]
@@ -328,7 +365,9 @@ def main() -> None:
     ap.add_argument("--scaling", action="store_true",
                     help="synthetic grids instead of wntr's example networks")
     ap.add_argument("--sizes", default="1e3,1e4,1e5,1e6",
-                    help="grid sizes in pipes, comma-separated (with --scaling)")
+                    help="network sizes in pipes, comma-separated (with --scaling)")
+    ap.add_argument("--family", choices=("grid", "vascular"), default="grid",
+                    help="with --scaling: water-grid meshes or vascular beds")
     ap.add_argument("--epanet-max", type=float, default=1e5,
                     help="largest grid EPANET is run on (with --scaling)")
     ap.add_argument("--wntr-max", type=float, default=1e4,
@@ -337,7 +376,7 @@ def main() -> None:
     if args.scaling:
         warnings.simplefilter("ignore")
         scaling([int(float(x)) for x in args.sizes.split(",")], int(args.epanet_max),
-                int(args.wntr_max))
+                int(args.wntr_max), args.family)
         return
     try:
         import wntr
