@@ -39,7 +39,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.sparse.csgraph import connected_components
+from scipy.linalg.lapack import dpbtrf as _dpbtrf
+from scipy.linalg.lapack import dpbtrs as _dpbtrs
+from scipy.sparse.csgraph import connected_components, reverse_cuthill_mckee
 from scipy.sparse.linalg import SuperLU, splu
 
 from pkdose.errors import (
@@ -128,14 +130,17 @@ def _hw_resistance(length_m: Array | float, diameter_m: Array | float,
                       / np.asarray(diameter_m) ** 4.871, dtype=float)
 
 
-def _hazen_williams(q: Array | float, r: Array) -> tuple[Array, Array]:
-    """:func:`hazen_williams_headloss` with the resistance r precomputed."""
+def _hazen_williams(q: Array | float, r: Array,
+                    r_grad: Array | None = None) -> tuple[Array, Array]:
+    """:func:`hazen_williams_headloss` with the resistance r (and optionally
+    ``r_grad`` = 1.852 r, the same product) precomputed."""
     q = np.asarray(q, dtype=float)
     aq = np.abs(q)
-    grad = HW_EXPONENT * r * aq ** (HW_EXPONENT - 1.0)
+    grad = (HW_EXPONENT * r if r_grad is None else r_grad) * aq ** (HW_EXPONENT - 1.0)
     small = grad < RQTOL_SI
     grad = np.where(small, RQTOL_SI / HW_EXPONENT, grad)
-    h = np.where(small, grad * aq, grad * aq / HW_EXPONENT) * np.sign(q)
+    ga = grad * aq
+    h = np.where(small, ga, ga / HW_EXPONENT) * np.sign(q)
     return np.asarray(h, dtype=float), np.asarray(grad, dtype=float)
 
 
@@ -267,7 +272,8 @@ def solve_flow(network: VascularNetwork, *,
                max_status_checks: int = 10,
                link_viscosity_m2s: Mapping[str, float] | None = None,
                closed_link_leak: bool = False,
-               linear_solver: Literal["auto", "superlu", "cholmod"] = "auto") -> FlowSolution:
+               linear_solver: Literal["auto", "superlu", "cholmod", "banded"] = "auto"
+               ) -> FlowSolution:
     """Solve the steady state of ``network`` by the Global Gradient Algorithm (see module).
 
     Link statuses follow EPANET 2.2 (``hydsolver.c``, ``hydstatus.c``): after every
@@ -286,12 +292,16 @@ def solve_flow(network: VascularNetwork, *,
     pattern (ordered once) whatever the statuses.
 
     Cost. Everything derived from the network alone (per-link attribute arrays, link end
-    indices, the head-matrix pattern and its compressed layouts, the name indexes of the
-    result Series, the connectivity check of the links as given) is computed on the first
-    solve and kept with the (frozen) network, so repeated solves of one network skip it.
-    Each Newton iteration factorises the head matrix afresh. After each head solve the flows
-    are refined in flow space (see the code) so that every junction balances to round-off; on
-    networks of at least :data:`REFINE_AT_END_MIN_JUNCTIONS` junctions only a step that meets
+    indices, the head-matrix pattern and its compressed and band layouts, the initial flows
+    and statuses, the name indexes of the result Series, the connectivity check of the links
+    as given and of the link sets the status checks closed, a CHOLMOD symbolic analysis) is
+    computed on the first solve and kept with the (frozen) network, so repeated solves of one
+    network skip it (none of it is pickled). Each Newton iteration factorises the head matrix
+    afresh; on small and mid-size networks the time is mostly numpy call overhead per
+    iteration, which is why the band solver (no symbolic work per call) is preferred there.
+    After each head solve the flows are refined in flow space (see the code) so that every
+    junction balances to round-off; on networks of at least
+    :data:`REFINE_AT_END_MIN_JUNCTIONS` junctions only a step that meets
     the stopping rule is refined (an earlier imbalance is part of the next step's right-hand
     side, which corrects it), which saves one triangular solve per iteration and leaves the
     result within the stopping rule of the every-iteration refinement (measured on a pipe-only
@@ -328,16 +338,21 @@ def solve_flow(network: VascularNetwork, *,
         reproduces EPANET to round-off (its reported flows then leave junction imbalances of
         that size); without it, heads next to closed pumps with steep curves can differ
         from EPANET's by ~1e-4 m (Net6, see ``tests/flow/test_net6.py``).
-    linear_solver : {"auto", "superlu", "cholmod"}
-        Sparse direct solver of the head equations (SPD, one sparsity pattern, so the
+    linear_solver : {"auto", "superlu", "cholmod", "banded"}
+        Direct solver of the head equations (SPD, one sparsity pattern, so the
         fill-reducing ordering is computed once and each Newton iteration refactorises
         numerically). "superlu": scipy's SuperLU (always available). "cholmod": CHOLMOD's
-        supernodal Cholesky through the optional package ``cvxopt`` (GPL-3; not installed
+        sparse Cholesky through the optional package ``cvxopt`` (GPL-3; not installed
         with pkdose), about 4-5 times faster from ~10⁴ junctions (0.46 s instead of 2.45 s
-        per factorisation at 5·10⁵ junctions). "auto" (default): "cholmod" for networks of
-        at least :data:`CHOLMOD_MIN_JUNCTIONS` junctions when ``cvxopt`` can be imported,
-        else "superlu". Both are direct: results agree to round-off (see
-        ``tests/flow/test_linear_solvers.py``).
+        per factorisation at 5·10⁵ junctions). "banded": LAPACK's band Cholesky in reverse
+        Cuthill-McKee order (scipy, always available), the fastest on small and narrow
+        networks (0.05 ms per factorisation at 529 junctions against 0.40 ms for SuperLU).
+        "auto" (default): "banded" where its work n (width+1)² is at most
+        :data:`BANDED_MAX_WORK` (networks of up to :data:`BANDED_MAX_JUNCTIONS` junctions),
+        else "cholmod" for networks of at least :data:`CHOLMOD_MIN_JUNCTIONS` junctions when
+        ``cvxopt`` can be imported, else "superlu". All are direct: results agree to
+        round-off (see ``tests/flow/test_linear_solvers.py`` and
+        ``tests/flow/test_banded_solver.py``).
 
     Returns
     -------
@@ -376,23 +391,32 @@ def solve_flow(network: VascularNetwork, *,
     names = arr.link_names
     sj, ej = arr.junction_start, arr.junction_end  # junction index, -1 at a fixed head
     sh, eh = arr.start_head_m, arr.end_head_m  # fixed head at that end, 0 at a junction
+    start, end = arr.start, arr.end  # node number (junctions, then fixed heads)
 
     L, d, rough = arr.pipe_length_m, arr.pipe_diameter_m, arr.pipe_roughness
     nu = _pipe_viscosities(network, link_viscosity_m2s, law, method)
     km = _memo(memo, "pipe_km", lambda: MINOR_LOSS_SI * arr.pipe_minor_loss / d**4)
+    has_km = bool(km.any())
     hw_r = (_memo(memo, "hw_r", lambda: _hw_resistance(L, d, rough)) if law == "H-W"
             else np.zeros(0))
+    hw_r_grad = (_memo(memo, "hw_r_grad", lambda: HW_EXPONENT * hw_r) if law == "H-W"
+                 else np.zeros(0))
     is_cv = arr.pipe_check_valve
     any_cv = bool(is_cv.any())
     is_hp = arr.pump_constant_power
     any_hp = bool(is_hp.any())
     pa, pb, pc = arr.pump_shutoff_head_m, arr.pump_coefficient, arr.pump_exponent
     hp_r = arr.pump_power_coefficient
-    pump_hmax = np.where(is_hp, np.inf, pa)
+    pump_hmax = _memo(memo, "pump_hmax", lambda: np.where(is_hp, np.inf, pa))
+    # the pump law's constant factors (the same products as written out in full)
+    pc_pb = _memo(memo, "pump_c_b", lambda: pc * pb)
+    pc_less1 = _memo(memo, "pump_c_less1", lambda: pc - 1.0)
+    pc_div = _memo(memo, "pump_c_div", lambda: np.where(pc > 0, pc, 1.0))
+    neg_pa = _memo(memo, "pump_neg_a", lambda: -pa)
     v_kind = list(arr.valve_kind)
     v_d = arr.valve_diameter_m
-    v_km = MINOR_LOSS_SI * arr.valve_minor_loss / v_d**4
-    v_tcv_km = MINOR_LOSS_SI * arr.valve_setting / v_d**4
+    v_km = _memo(memo, "valve_km", lambda: MINOR_LOSS_SI * arr.valve_minor_loss / v_d**4)
+    v_tcv_km = _memo(memo, "valve_tcv_km", lambda: MINOR_LOSS_SI * arr.valve_setting / v_d**4)
     v_set = arr.valve_setting
     v_active = [s == "active" for s in arr.valve_status]
     v_controlled = [a and kind in ("PRV", "PSV", "FCV") for a, kind in zip(v_active, v_kind)]
@@ -403,16 +427,23 @@ def solve_flow(network: VascularNetwork, *,
     v_fcv = [i for i in range(nvalve) if v_controlled[i] and v_kind[i] == "FCV"]
     v_fixed = [i for i in range(nvalve) if not v_controlled[i]]
 
-    # EPANET's initial statuses (inithyd): PRV/PSV/FCV with a setting start ACTIVE
-    status = np.full(nlink, OPEN, dtype=np.intp)
-    status[arr.given_closed] = CLOSED
-    status[kv0 + np.flatnonzero(v_active).astype(np.intp)] = ACTIVE
-    # ... and initial flows: 1 ft/s in pipes and valves, the design flow in pumps (1 cfs for a
-    # constant-power pump), QZERO = 1e-6 cfs in closed links
-    q = np.concatenate([math.pi * d**2 / 4.0 * FT_M, arr.pump_design_flow_m3s,
-                        math.pi * v_d**2 / 4.0 * FT_M])
-    q[status <= CLOSED] = QZERO_SI
-    given_open = status > CLOSED
+    def initial_state() -> tuple[NDArray[np.intp], Array]:
+        # EPANET's initial statuses (inithyd): PRV/PSV/FCV with a setting start ACTIVE
+        status = np.full(nlink, OPEN, dtype=np.intp)
+        status[arr.given_closed] = CLOSED
+        status[kv0 + np.flatnonzero(v_active).astype(np.intp)] = ACTIVE
+        # ... and initial flows: 1 ft/s in pipes and valves, the design flow in pumps (1 cfs
+        # for a constant-power pump), QZERO = 1e-6 cfs in closed links
+        q = np.concatenate([math.pi * d**2 / 4.0 * FT_M, arr.pump_design_flow_m3s,
+                            math.pi * v_d**2 / 4.0 * FT_M])
+        q[status <= CLOSED] = QZERO_SI
+        for value in (status, q):
+            value.flags.writeable = False
+        return status, q
+
+    status0, q0 = _memo(memo, "initial_state", initial_state)
+    status, q = status0.copy(), q0.copy()
+    given_open = status0 > CLOSED
     if "connected" not in memo:  # a property of the network as given: checked once
         _check_connected(junctions, sj[given_open], ej[given_open], method)
         memo["connected"] = True
@@ -422,12 +453,21 @@ def solve_flow(network: VascularNetwork, *,
     # _HeadMatrixCholmod)
     pattern = _memo(memo, "pattern", lambda: _HeadPattern.build(nj, sj, ej))
     both, off_index = pattern.both, pattern.off_index
-    s_in, e_in, s_bin, e_bin = pattern.s_in, pattern.e_in, pattern.s_bin, pattern.e_bin
-    solver_kind = _linear_solver_kind(linear_solver, nj, method)
-    head_lu: _HeadMatrixLU | _HeadMatrixCholmod = (
-        _HeadMatrixCholmod(nj, pattern.rows, pattern.cols, pattern.lower_csc())
-        if solver_kind == "cholmod"
-        else _HeadMatrixLU(nj, pattern.rows, pattern.cols, pattern.csc()))
+    s_bin, e_bin = pattern.s_bin, pattern.e_bin
+    solver_kind = _linear_solver_kind(linear_solver, nj, method,
+                                      lambda: pattern.band().work)
+    head_lu: _HeadMatrixLU | _HeadMatrixCholmod | _HeadMatrixBanded
+    # a CHOLMOD analysis (about 1 ms for Net6) is kept with the network for the next solve:
+    # checked out of the network's pool while in use, so that solves in several threads
+    # never share a factor object (they build their own)
+    cholmod_pool: list[_HeadMatrixCholmod] = _memo(memo, "cholmod_pool", list)
+    if solver_kind == "cholmod":
+        head_lu = (cholmod_pool.pop() if cholmod_pool else
+                   _HeadMatrixCholmod(nj, pattern.rows, pattern.cols, pattern.lower_csc()))
+    elif solver_kind == "banded":
+        head_lu = _HeadMatrixBanded(pattern.band())
+    else:
+        head_lu = _HeadMatrixLU(nj, pattern.rows, pattern.cols, pattern.csc())
     # large networks: the flow-space refinement only where the stopping rule is met
     refine_at_end = nj >= REFINE_AT_END_MIN_JUNCTIONS
 
@@ -439,13 +479,13 @@ def solve_flow(network: VascularNetwork, *,
 
     def end_heads(H: Array) -> tuple[Array, Array]:
         """Heads at the start and end of every link (fixed heads where not a junction)."""
-        Hx = np.append(H, 0.0)
-        return np.where(s_in, Hx[sj], sh), np.where(e_in, Hx[ej], eh)
+        Hx = np.concatenate([H, fixed_values])  # by node number
+        return Hx[start], Hx[end]
 
     def pipe_law(qp: Array) -> tuple[Array, Array]:
         """Head loss and gradient of the pipes by the head-loss law (no minor losses)."""
         if law == "H-W":
-            return _hazen_williams(qp, hw_r)
+            return _hazen_williams(qp, hw_r, hw_r_grad)
         if law == "D-W":
             return darcy_weisbach_headloss(qp, L, d, rough, nu)
         if law == "H-P":
@@ -473,17 +513,18 @@ def solve_flow(network: VascularNetwork, *,
         qp = q[:npipe]
         h, g = pipe_law(qp) if law_hg is None else law_hg
         aq = np.abs(qp)
-        h = h + km * aq * qp
-        g = g + 2.0 * km * aq
+        if has_km:  # (adding km terms of 0 would change nothing)
+            h = h + km * aq * qp
+            g = g + 2.0 * km * aq
         if npump == 0 and nvalve == 0:
             P, Y = 1.0 / g, h / g
         else:
             qq = q[npipe:kv0]
-            aqq = np.abs(qq)
-            gp = pc * pb * aqq ** (pc - 1.0)
+            gp = pc_pb * np.abs(qq) ** pc_less1
             small = gp < RQTOL_SI
             gp = np.where(small, RQTOL_SI, gp)
-            hp = np.where(small, -pa + gp * qq, -pa + gp * qq / np.where(pc > 0, pc, 1.0))
+            gq = gp * qq
+            hp = np.where(small, neg_pa + gq, neg_pa + gq / pc_div)
             P = np.concatenate([1.0 / g, 1.0 / gp, np.zeros(nvalve)])
             Y = np.concatenate([h / g, hp / gp, np.zeros(nvalve)])
         if any_hp:
@@ -497,10 +538,10 @@ def solve_flow(network: VascularNetwork, *,
                 Yq = np.where(hp_big | hp_small, qq, h_hp / g_hp)
             P[npipe:kv0] = np.where(is_hp, Pq, P[npipe:kv0])
             Y[npipe:kv0] = np.where(is_hp, Yq, Y[npipe:kv0])
-        closed = status[:kv0] <= CLOSED
-        if closed.any():
-            P[:kv0] = np.where(closed, P_CLOSED_SI, P[:kv0])
-            Y[:kv0] = np.where(closed, q[:kv0], Y[:kv0])
+        closed = np.flatnonzero(status[:kv0] <= CLOSED)
+        if closed.size:
+            P[closed] = P_CLOSED_SI
+            Y[closed] = q[closed]
         for i in v_fixed:
             kmv = v_tcv_km[i] if (v_kind[i] == "TCV" and v_active[i]) else v_km[i]
             P[kv0 + i], Y[kv0 + i] = valve_coeff(kv0 + i, kmv)
@@ -511,12 +552,13 @@ def solve_flow(network: VascularNetwork, *,
         the pipes' :func:`pipe_law` at q (reused by the next :func:`coefficients`)."""
         qp = q[:npipe]
         law_hg = pipe_law(qp)
-        h = law_hg[0] + km * np.abs(qp) * qp
+        h = law_hg[0] + km * np.abs(qp) * qp if has_km else law_hg[0]
         if npump == 0 and nvalve == 0:
             return h, law_hg
         qq = q[npipe:kv0]
-        gp = np.maximum(pc * pb * np.abs(qq) ** (pc - 1.0), RQTOL_SI)
-        hp = np.where(gp <= RQTOL_SI, -pa + gp * qq, -pa + gp * qq / np.where(pc > 0, pc, 1.0))
+        gp = np.maximum(pc_pb * np.abs(qq) ** pc_less1, RQTOL_SI)
+        gq = gp * qq
+        hp = np.where(gp <= RQTOL_SI, neg_pa + gq, neg_pa + gq / pc_div)
         with np.errstate(divide="ignore", invalid="ignore"):
             hp = np.where(is_hp, -hp_r / qq, hp)
         return np.concatenate([h, hp, np.full(nvalve, np.nan)]), law_hg
@@ -573,7 +615,7 @@ def solve_flow(network: VascularNetwork, *,
                                                          else H[sj[k]]))
         return hs, he, hl, law_hg
 
-    demand_max = float(np.max(np.abs(demand), initial=0.0))
+    demand_max = _memo(memo, "demand_max", lambda: float(np.max(np.abs(demand), initial=0.0)))
     iterations, status_checks = 0, 0
     relerr = head_err = math.inf
     H = np.zeros(nj)
@@ -589,7 +631,8 @@ def solve_flow(network: VascularNetwork, *,
         else:
             qm, Ym, Pm = np.where(inmat, q, 0.0), np.where(inmat, Y, 0.0), np.where(inmat, P, 0.0)
         X = node_sum(qm, -qm) - demand  # flow excess at junctions: inflow − outflow − demand
-        F = X + node_sum(np.where(s_in, 0.0, Pm * sh) - Ym, np.where(e_in, 0.0, Pm * eh) + Ym)
+        # (sh, eh are 0 at junction ends and P finite ≥ 0, so P sh is the fixed-head term)
+        F = X + node_sum(Pm * sh - Ym, Pm * eh + Ym)
         diag = node_sum(Pm, Pm)
         off = -P[both]
         for i in range(nvalve):  # EPANET's valvecoeffs, in valve order
@@ -636,7 +679,7 @@ def solve_flow(network: VascularNetwork, *,
             raise SolverError(method, f"singular head equations at iteration "
                               f"{iterations}: {exc}") from None
         H = lu.solve(F) if lu is not None else np.zeros(0)
-        if not np.all(np.isfinite(H)):
+        if not (math.isfinite(float(np.sum(H))) or np.all(np.isfinite(H))):  # sum: fast path
             raise SolverError(method, f"singular head equations at iteration {iterations}")
         hs, he = end_heads(H)
         dq = Y - P * (hs - he)
@@ -663,22 +706,23 @@ def solve_flow(network: VascularNetwork, *,
         # A refinement is skipped once the imbalance is within the rounding of the node sums
         # themselves (16 eps of the largest flow or demand; the second one almost always is).
         if refine:
-            shut = (status <= CLOSED) & (not closed_link_leak)
-            any_shut = bool(shut.any())
+            shut = status <= CLOSED
+            any_shut = not closed_link_leak and bool(shut.any())
             p_open = np.where(shut, 0.0, P) if any_shut else P
+            moved = False
             for _ in range(2):
                 q_open = np.where(shut, 0.0, qnew) if any_shut else qnew
                 exc_q = node_sum(q_open, -q_open) - demand
-                if np.max(np.abs(exc_q), initial=0.0) <= 16.0 * EPS * max(
-                        float(np.max(np.abs(q_open), initial=0.0)), demand_max):
+                if np.abs(exc_q).max(initial=0.0) <= 16.0 * EPS * max(
+                        float(np.abs(q_open).max(initial=0.0)), demand_max):
                     break
                 delta = lu.solve(exc_q)  # type: ignore[union-attr]
-                dx = np.append(delta, 0.0)
-                ds = np.where(s_in, dx[sj], 0.0)
-                de = np.where(e_in, dx[ej], 0.0)
-                qnew = qnew + p_open * (ds - de)
+                dx = np.append(delta, 0.0)  # δH by junction, 0 in the fixed-head bin nj
+                qnew = qnew + p_open * (dx[s_bin] - dx[e_bin])
                 H = H + delta
                 pre = None
+                moved = True
+            if moved:
                 hs, he = end_heads(H)
         dq = q - qnew
         q = qnew
@@ -706,17 +750,27 @@ def solve_flow(network: VascularNetwork, *,
         raise ConvergenceError(method, iterations, relerr,
                                f"Σ|Δq|/Σ|q| = {relerr:.3g} (accuracy {tol:g}), largest "
                                f"head imbalance {head_err:.3g} m (allowed {head_tol:g} m)")
+    if isinstance(head_lu, _HeadMatrixCholmod) and not cholmod_pool:
+        cholmod_pool.append(head_lu)
 
     is_closed = status <= CLOSED
-    if np.any(is_closed & given_open):
-        _check_connected(junctions, sj[~is_closed], ej[~is_closed], method,
-                         " (after the status checks closed "
-                         f"{', '.join(names[k] for k in np.flatnonzero(is_closed & given_open)[:10])})")
+    newly_closed = np.flatnonzero(is_closed & given_open)
+    if newly_closed.size:
+        # connectivity depends only on which links are closed: a set found connected once
+        # is remembered with the network (repeated solves end with the same statuses)
+        seen: set[bytes] = _memo(memo, "connected_after_closing", set)
+        key = np.flatnonzero(is_closed).tobytes()
+        if key not in seen:
+            _check_connected(junctions, sj[~is_closed], ej[~is_closed], method,
+                             " (after the status checks closed "
+                             f"{', '.join(names[k] for k in newly_closed[:10])})")
+            seen.add(key)
     link_index = arr.link_index  # one index for both Series (and for every solution)
+    # (float64 values: no dtype argument, which costs pandas a conversion check)
     flow = pd.Series(np.where(is_closed, 0.0, q), index=link_index, name="flow_m3s",
-                     dtype=float, copy=False)
+                     copy=False)
     head = pd.Series(np.concatenate([np.asarray(H, dtype=float), fixed_values]),
-                     index=arr.node_index, name="head_m", dtype=float, copy=False)
+                     index=arr.node_index, name="head_m", copy=False)
     closed = tuple(names[k] for k in np.flatnonzero(is_closed))
     link_status_names = pd.Series(_STATUS_WORDS[status], index=link_index, name="status",
                                   dtype=object, copy=False)
@@ -829,7 +883,10 @@ CHOLMOD_MIN_JUNCTIONS = 2000
 (when ``cvxopt`` is installed). Measured on synthetic grids (2-core Xeon): per numeric
 factorisation SuperLU / CHOLMOD 0.4 / 0.5 ms at 529 junctions, 6 / 3 ms at 5 041, 0.11 / 0.03 s
 at 50 176, 2.45 / 0.46 s at 501 264; below ~2000 junctions the two are within the Python
-overhead of an iteration and SuperLU, always available, is kept."""
+overhead of an iteration and SuperLU, always available, is kept. (Those CHOLMOD times are for
+cvxopt's default supernodal factor; with CHOLMOD's own choice, :data:`CHOLMOD_SUPERNODAL`,
+0.08 ms at 529 junctions. Small networks whose band is narrow enough use the band Cholesky
+instead, see :data:`BANDED_MAX_WORK`.)"""
 
 
 REFINE_AT_END_MIN_JUNCTIONS = 20_000
@@ -838,13 +895,37 @@ meets the stopping rule (see there). Below it every iteration is refined, exactl
 (and the results are unchanged to the last bit)."""
 
 
-def _linear_solver_kind(choice: str, nj: int, method: str) -> str:
-    """The head-matrix solver ``solve_flow`` uses: "superlu" or "cholmod" (see there)."""
-    if choice not in ("auto", "superlu", "cholmod"):
-        raise SolverError(method, f"linear_solver must be 'auto', 'superlu' or 'cholmod', "
-                          f"got {choice!r}")
-    if choice == "superlu":
-        return "superlu"
+BANDED_MAX_WORK = 5_000_000
+"""Largest band Cholesky work n (width+1)² (n junctions, width of the band in reverse
+Cuthill-McKee order, see :class:`_BandLayout`) for which ``solve_flow(linear_solver="auto")``
+factorises the head matrix as a band. Measured per factorisation on synthetic grids (2-core
+Xeon; band / SuperLU / CHOLMOD with :data:`CHOLMOD_SUPERNODAL`): 0.05 / 0.38 / 0.08 ms at 529
+junctions (work 3.1e5), 0.28 / 1.26 / 0.31 ms at 1521 (2.4e6), 0.43 / 1.69 / 0.45 ms at 2025
+(4.3e6), 0.83 / 2.49 / 0.81 ms at 3025 (9.5e6), 3.3 / 5.0 / 1.6 ms at 5041 (2.6e7): the band
+is the fastest up to about this work, and needs no symbolic analysis on a first solve; Net6
+(3323 junctions, width 111, 4.2e7) keeps CHOLMOD."""
+
+BANDED_MAX_JUNCTIONS = 3000
+"""Largest network (junctions) for which "auto" computes the band ordering to decide (about
+0.5 ms at 3000 junctions, paid on the first solve only). A larger network fits
+:data:`BANDED_MAX_WORK` only with a band at most 40 wide, i.e. some 75 times longer than
+wide; grids, EPANET's example networks (Net6: 3323 junctions, width 111) and vessel trees are
+not, so the ordering would be computed for nothing."""
+
+
+def _linear_solver_kind(choice: str, nj: int, method: str,
+                        band_work: Callable[[], int] | None = None) -> str:
+    """The head-matrix solver ``solve_flow`` uses: "superlu", "cholmod" or "banded" (see
+    there); "auto" picks "banded" only if ``band_work`` (the network's band Cholesky work,
+    computed on demand) is given and at most :data:`BANDED_MAX_WORK`."""
+    if choice not in ("auto", "superlu", "cholmod", "banded"):
+        raise SolverError(method, f"linear_solver must be 'auto', 'superlu', 'cholmod' or "
+                          f"'banded', got {choice!r}")
+    if choice in ("superlu", "banded"):
+        return choice
+    if (choice == "auto" and band_work is not None and 0 < nj <= BANDED_MAX_JUNCTIONS
+            and band_work() <= BANDED_MAX_WORK):
+        return "banded"
     try:
         import cvxopt.cholmod  # noqa: F401  (optional, GPL-3: imported only here)
     except ImportError as exc:
@@ -900,6 +981,11 @@ class _HeadPattern:
         return _memo(vars(self).setdefault("_layouts", {}), "csc",
                      lambda: _Compressed.build(self.nj, self.rows, self.cols))
 
+    def band(self) -> _BandLayout:
+        """The band layout in reverse Cuthill-McKee order (:class:`_HeadMatrixBanded`)."""
+        return _memo(vars(self).setdefault("_layouts", {}), "band",
+                     lambda: _BandLayout.build(self))
+
     def lower_csc(self) -> _Compressed:
         """The lower triangle in compressed-column layout (CHOLMOD's input)."""
         return _memo(vars(self).setdefault("_layouts", {}), "lower",
@@ -909,8 +995,9 @@ class _HeadPattern:
 @dataclass(frozen=True, eq=False)
 class _Compressed:
     """Canonical compressed-column layout (sorted, duplicates summed) of entries at
-    (``rows``, ``cols``), and where each entry goes: :meth:`values` scatters a value vector
-    into it in one ``np.bincount`` (the order scipy's own COO → CSC conversion sums in)."""
+    (``rows``, ``cols``), and where each entry goes: :meth:`values` gathers a value vector
+    into it (the first entry of each position), then adds the duplicates (parallel links) in
+    entry order, the order scipy's own COO → CSC conversion sums in."""
 
     n: int
     take: NDArray[np.bool_] | None
@@ -919,6 +1006,12 @@ class _Compressed:
     nnz: int
     indices: NDArray[np.int32]
     indptr: NDArray[np.int32]
+    first: NDArray[np.intp]
+    """Entry (index into the value vector) that starts each position's sum."""
+    extra_slot: NDArray[np.intp]
+    """Positions of the further (duplicate) entries, in entry order ..."""
+    extra_entry: NDArray[np.intp]
+    """... and those entries."""
 
     @classmethod
     def build(cls, n: int, rows: NDArray[np.intp], cols: NDArray[np.intp],
@@ -930,27 +1023,130 @@ class _Compressed:
         col_of = uniq // n
         indptr = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.bincount(col_of, minlength=n), out=indptr[1:])
-        return cls(n, take, slot.astype(np.intp).reshape(-1), int(uniq.size),
-                   (uniq % n).astype(np.int32), indptr)
+        slot = slot.astype(np.intp).reshape(-1)
+        entry = np.flatnonzero(take) if take is not None else np.arange(len(rows))
+        _, first_at = np.unique(slot, return_index=True)  # first occurrence, entry order
+        extra = np.ones(len(slot), dtype=bool)
+        extra[first_at] = False
+        return cls(n, take, slot, int(uniq.size), (uniq % n).astype(np.int32), indptr,
+                   entry[first_at], slot[extra], entry[extra])
 
     def values(self, vals: Array) -> Array:
-        """The summed values in layout order."""
-        v = vals if self.take is None else vals[self.take]
-        return np.asarray(np.bincount(self.slot, v, self.nnz), dtype=np.float64)
+        """The summed values in layout order (as ``np.bincount`` over the entries would sum
+        them, without its pass over every entry: a gather, then the few duplicates)."""
+        out = vals[self.first]
+        if self.extra_slot.size:
+            np.add.at(out, self.extra_slot, vals[self.extra_entry])  # in entry order
+        return np.asarray(out, dtype=np.float64)
 
     def permuted(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> _Compressed:
         """The layout of the same entries moved to (``rows``, ``cols``)."""
         return _Compressed.build(self.n, rows, cols)
 
 
+@dataclass(frozen=True, eq=False)
+class _BandLayout:
+    """The head matrix in LAPACK's lower band storage after a reverse Cuthill-McKee ordering.
+
+    RCM numbers the junctions level by level from a peripheral one, which keeps every
+    nonzero within ``width`` of the diagonal (23 for the 529-junction grid, 111 for Net6's
+    3323 junctions); a Cholesky factor has no fill outside that band, so LAPACK's band
+    Cholesky (``dpbtrf``, n (width+1)² flops) factorises it with no symbolic analysis and no
+    per-call set-up beyond filling the band. Built once per network (memoised with its
+    pattern): ``slot`` is where each lower-triangle entry of the pattern goes in the band
+    array (Fortran order, ``width + 1`` rows of n), so a factorisation starts with one
+    ``np.bincount``.
+    """
+
+    n: int
+    width: int
+    """Sub-diagonals of the band (kd)."""
+    order: NDArray[np.intp]
+    """Position i of the band holds junction ``order[i]``."""
+    inverse: NDArray[np.intp]
+    """Band position of each junction."""
+    take: NDArray[np.bool_]
+    """Entries of the pattern in the lower triangle of the reordered matrix."""
+    slot: NDArray[np.intp]
+
+    @property
+    def work(self) -> int:
+        """n (width+1)², the flop count of a band Cholesky up to a constant."""
+        return self.n * (self.width + 1) ** 2
+
+    @classmethod
+    def build(cls, pattern: _HeadPattern) -> _BandLayout:
+        n = pattern.nj
+        lay = pattern.csc()  # symmetric: its column layout is also the row layout RCM wants
+        graph = sp.csr_matrix((np.ones(lay.nnz), lay.indices, lay.indptr), shape=(n, n))
+        order = np.asarray(reverse_cuthill_mckee(graph, symmetric_mode=True), dtype=np.intp)
+        inverse = np.empty(n, dtype=np.intp)
+        inverse[order] = np.arange(n)
+        r, c = inverse[pattern.rows], inverse[pattern.cols]
+        take = r >= c
+        width = int(np.max(r - c, initial=0))
+        out = cls(n, width, order, inverse, take, (c * (width + 1) + (r - c))[take])
+        for value in vars(out).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+        return out
+
+
+class _HeadMatrixBanded:
+    """Band Cholesky factorisations (LAPACK ``dpbtrf``/``dpbtrs``) of the head matrix in the
+    reverse Cuthill-McKee order of a :class:`_BandLayout`: the fastest of the three on small
+    and narrow networks (per factorisation 0.05 ms at 529 junctions against SuperLU's 0.38
+    and CHOLMOD's 0.08 ms, see :data:`BANDED_MAX_WORK`), where a sparse factorisation is
+    mostly call overhead. Like CHOLMOD it needs A positive definite (it is whenever every
+    junction reaches a fixed head) and raises RuntimeError otherwise."""
+
+    def __init__(self, layout: _BandLayout) -> None:
+        self.layout = layout
+
+    def factor(self, vals: Array) -> _BandedSolve:
+        """Factorise A(vals) = L Lᵀ; raises RuntimeError if A is not positive definite."""
+        lay = self.layout
+        band = np.bincount(lay.slot, vals[lay.take], lay.n * (lay.width + 1)).reshape(
+            (lay.width + 1, lay.n), order="F")
+        c, info = _dpbtrf(band, lower=1, overwrite_ab=1)
+        if info != 0:
+            raise RuntimeError(f"band Cholesky: head matrix not positive definite "
+                               f"(LAPACK dpbtrf info {info})")
+        return _BandedSolve(c, lay.order, lay.inverse)
+
+
+@dataclass(frozen=True)
+class _BandedSolve:
+    """Solves with one band Cholesky factor (junctions in band order)."""
+
+    factor: Array
+    order: NDArray[np.intp]
+    inverse: NDArray[np.intp]
+
+    def solve(self, b: Array) -> Array:
+        """x with A x = b."""
+        x, _ = _dpbtrs(self.factor, b[self.order], lower=1, overwrite_b=1)
+        return np.asarray(x, dtype=np.float64)[self.inverse]
+
+
+CHOLMOD_SUPERNODAL = 1
+"""cvxopt's ``cholmod.options["supernodal"]`` for the symbolic analysis of the head matrix:
+1, CHOLMOD's own choice (supernodal where the flops per nonzero of the factor reach 40,
+simplicial below), instead of cvxopt's default 2 (always supernodal). Pipe networks are so
+sparse that the simplicial factor is often the faster one: Net6 (3323 junctions) per numeric
+factorisation 0.20 instead of 0.52 ms and per solve 0.02 instead of 0.11 ms; the synthetic
+grids from 5041 junctions stay supernodal (same times)."""
+
+
 class _HeadMatrixCholmod:
-    """Supernodal Cholesky factorisations (CHOLMOD, through ``cvxopt``) of the head matrix.
+    """Sparse Cholesky factorisations (CHOLMOD, through ``cvxopt``) of the head matrix.
 
     The lower triangle of A (entries ``rows``, ``cols``; duplicates, i.e. parallel links,
     summed) is laid out once in compressed-column order; its symbolic analysis (CHOLMOD's
     default fill-reducing ordering, AMD in cvxopt's build; elimination tree, supernodes) is
     done once, and each :meth:`factor` only scatters the new values into that layout and
-    refactorises numerically. A is symmetric
+    refactorises numerically (simplicial or supernodal, CHOLMOD's choice, see
+    :data:`CHOLMOD_SUPERNODAL`). A is symmetric
     positive definite whenever every junction reaches a fixed head (checked before), so
     Cholesky needs no pivoting; a matrix that is not (numerically) positive definite raises
     RuntimeError, as SuperLU does for a singular one. The factor object is reused: the
@@ -967,7 +1163,18 @@ class _HeadMatrixCholmod:
         self.A = spmatrix(matrix(np.ones(lay.nnz)), matrix(lay.indices),
                           matrix(np.repeat(np.arange(n, dtype=np.int32), np.diff(lay.indptr))),
                           (n, n))
-        self.F = cholmod.symbolic(self.A, uplo="L")
+        # the factor's kind (simplicial or supernodal) is fixed by the symbolic analysis:
+        # cvxopt's options are global, so ours applies to this call only
+        options = cholmod.options
+        before = options.get("supernodal")
+        options["supernodal"] = CHOLMOD_SUPERNODAL
+        try:
+            self.F = cholmod.symbolic(self.A, uplo="L")
+        finally:
+            if before is None:
+                options.pop("supernodal", None)
+            else:
+                options["supernodal"] = before
 
     def factor(self, vals: Array) -> _CholmodSolve:
         """Factorise A(vals) = L Lᵀ; raises RuntimeError if A is not positive definite."""
@@ -976,6 +1183,16 @@ class _HeadMatrixCholmod:
             self._cholmod.numeric(self.A, self.F)
         except ArithmeticError as exc:
             raise RuntimeError(f"CHOLMOD: head matrix not positive definite ({exc})") from None
+        # A simplicial factor is LDLᵀ, which CHOLMOD computes for an indefinite matrix too
+        # (only a supernodal LLᵀ fails above): A is positive definite iff every pivot
+        # D_ii > 0, read off D⁻¹ 1 (CHOLMOD's sys=6 solve, O(n); all ones for LLᵀ)
+        d_inv = self._matrix(1.0, (self.layout.n, 1))
+        self._cholmod.solve(self.F, d_inv, sys=6)
+        d = np.asarray(d_inv).reshape(-1)
+        if d.size and not (d.min() > 0.0 and math.isfinite(d.max())):
+            k = int(np.argmin(np.where(np.isfinite(d), d, -np.inf)))
+            raise RuntimeError(f"CHOLMOD: head matrix not positive definite (pivot {k} of "
+                               f"the LDLᵀ factor is {1.0 / d[k]:.3g})")
         return _CholmodSolve(self)
 
 
@@ -1059,7 +1276,13 @@ def _check_connected(junctions: Sequence[str], sj: NDArray[np.intp], ej: NDArray
     n = nj + 1  # node nj stands for all fixed-head nodes together
     rows = np.where(sj >= 0, sj, nj)
     cols = np.where(ej >= 0, ej, nj)
-    graph = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+    # compressed rows built directly (a stable sort by start): half the time of scipy's
+    # COO → CSR conversion on small networks, where this check is a visible part of a first
+    # solve (50 instead of 95 µs on Net1)
+    indptr = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    indices = cols[np.argsort(rows, kind="stable")].astype(np.int32)
+    graph = sp.csr_matrix((np.ones(len(rows)), indices, indptr), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     cut = [junctions[int(i)] for i in np.flatnonzero(labels[:nj] != labels[nj])]
     if cut:
