@@ -9,9 +9,10 @@ For each of wntr's example networks Net1, Net3 and Net6 (``wntr/library/networks
 
 1. ``pkdose.flow.read_inp`` reads the file once (not timed); ``solve_flow`` is timed, best of
    ``--repeats`` calls, with EPANET's stopping rule (ACCURACY from the file, 0.001): a first
-   solve (each on a shallow copy of the network, so the arrays a solve derives from the
-   network and keeps with it are built in the timed call) and a repeated solve of the same
-   network object (those arrays already there).
+   solve (each on a network just read, so what a solve derives from the network and keeps
+   with it, e.g. the matrix pattern and ordering, is built in the timed call; the element
+   arrays are built with the network, as EPANET fills its arrays in ``ENopen``) and a
+   repeated solve of the same network object.
 2. EPANET's own hydraulic solve through wntr's toolkit bindings: ``ENopenH``, ``ENinitH``,
    ``ENrunH`` for the t = 0 period (file parsed by ``ENopen`` outside the timed region),
    best of ``--repeats``. This is the C solver alone.
@@ -25,23 +26,33 @@ For each of wntr's example networks Net1, Net3 and Net6 (``wntr/library/networks
 Ratios are "method time / pkdose time" (above 1: pkdose is faster), all measured in this run.
 Where ``read_inp`` refuses a network (features outside the steady-state subset) the row says so.
 
-Scaling (``--scaling [--sizes 1e3,1e4,1e5,1e6]``): synthetic square-grid meshes of about that many
-pipes (:func:`pkdose.flow.synthetic.grid_network`, seed 1: random lengths, diameters, C, demands,
-one reservoir per ~2000 junctions), written once to an EPANET ``.inp`` in L/s with
-``wntr.network.write_inpfile``. Every measurement runs in a forked child process (so that peak
-memory is its own: ``VmHWM`` of ``/proc/self/status`` after resetting it, above the RSS before the
-timed call), on that same file:
+Scaling (``--scaling [--family grid|vascular] [--sizes 1e3,1e4,1e5,1e6]``), two families of
+synthetic networks of about that many pipes, each written once to an EPANET ``.inp`` in L/s
+with ``wntr.network.write_inpfile``:
 
-* pkdose: ``read_inp`` (timed apart), then ``solve_flow`` with the file's ACCURACY 0.001
-  (``linear_solver="auto"``: CHOLMOD through the optional ``cvxopt`` from
-  ``CHOLMOD_MIN_JUNCTIONS`` junctions if installed, else SuperLU), a first solve (on a
-  shallow copy per repeat, as above) and, with more than one repeat, a repeated solve;
+* ``grid`` (default): square-grid water meshes (:func:`pkdose.flow.synthetic.grid_network`,
+  seed 1: random lengths, diameters, C, demands, one reservoir per ~2000 junctions,
+  Hazen-Williams); pkdose reads the same file;
+* ``vascular``: arterio-venous vascular beds (:func:`pkdose.flow.synthetic.vascular_network`,
+  seed 1: Murray-law arterial tree, venous mirror, microvessels, arcades) with the in-vivo blood
+  viscosity of each vessel (:func:`~pkdose.flow.synthetic.blood_viscosities`); pkdose solves
+  the bed itself (Hagen-Poiseuille, ``link_viscosity_m2s``), EPANET the file, where each
+  vessel is laminar Darcy-Weisbach with its viscosity folded into its length (exact while
+  Re ≤ 2000; EPANET's flows are compared after its 28.317 L cfs, 1 + 5.4e-6, is applied).
+
+Every measurement runs in a forked child process (so that peak memory is its own: ``VmHWM`` of
+``/proc/self/status`` after resetting it, above the RSS before the timed call):
+
+* pkdose: the network read (``read_inp``) or built, timed apart ("read/build s"), then
+  ``solve_flow`` with ACCURACY 0.001 (``linear_solver="auto"``), a first solve of each network
+  just read and, with more than one repeat, a repeated solve of one network;
 * EPANET's C hydraulic solve through wntr's public toolkit class ``ENepanet``: ``ENopenH``
   (EPANET's sparse ordering and symbolic factorisation), ``ENinitH``, ``ENrunH`` (the Newton
-  iterations) for t = 0, ``ENopen`` (parsing) outside the timed region;
+  iterations) for t = 0; ``ENopen`` (parsing the file into EPANET's arrays) timed apart;
 * ``wntr.sim.EpanetSimulator(wn).run_sim()`` end to end (writes the .inp, runs EPANET, reads its
   float32 binary output); its results give the flow/head differences (same ACCURACY 0.001);
-* ``wntr.sim.WNTRSimulator`` (wntr's own Newton solver in Python) up to ``--wntr-max`` pipes.
+* ``wntr.sim.WNTRSimulator`` (wntr's own Newton solver in Python) up to ``--wntr-max`` pipes
+  (it has no Darcy-Weisbach: "failed" on the vascular beds).
 
 EPANET runs up to ``--epanet-max`` pipes (its ``ENopenH`` grows about quadratically with size).
 The fitted exponent b of time ≈ a · pipes^b is printed for pkdose and EPANET.
@@ -50,7 +61,6 @@ The fitted exponent b of time ≈ a · pipes^b is printed for pkdose and EPANET.
 from __future__ import annotations
 
 import argparse
-import copy
 import ctypes
 import os
 import platform
@@ -87,12 +97,13 @@ def best_of(fn, repeats: int) -> tuple[float, object]:
     return best, out
 
 
-def best_of_first(net, repeats: int) -> tuple[float, object]:
-    """Best time of a first ``solve_flow`` of ``net``: each call on a shallow copy (the same
-    elements, without the arrays a solve derives from the network and keeps with it)."""
+def best_of_first(inp: Path, repeats: int) -> tuple[float, object]:
+    """Best time of a first ``solve_flow`` of a network: each on a network just read from
+    ``inp`` (not timed), so everything a solve derives from the network and keeps with it
+    (matrix pattern, orderings, factor analysis) is built in the timed call."""
     best, out = float("inf"), None
     for _ in range(repeats):
-        fresh = copy.copy(net)
+        fresh = read_inp(inp)
         t0 = time.perf_counter()
         out = solve_flow(fresh)
         best = min(best, time.perf_counter() - t0)
@@ -188,12 +199,11 @@ def _peak_above(base_mb: float) -> float:
 
 
 def _pk_child(path: str, repeats: int) -> dict:
-    t0 = time.perf_counter()
-    net = read_inp(path)
-    t_read = time.perf_counter() - t0
-    best, sol, peak = float("inf"), None, 0.0
+    t_read, best, sol, peak = float("inf"), float("inf"), None, 0.0
     for _ in range(repeats):
-        fresh = copy.copy(net)  # same elements, no derived arrays yet: a first solve
+        t0 = time.perf_counter()
+        fresh = net = read_inp(path)  # just read: its first solve
+        t_read = min(t_read, time.perf_counter() - t0)
         base = _reset_peak()
         t0 = time.perf_counter()
         sol = solve_flow(fresh)
@@ -208,13 +218,12 @@ def _pk_child(path: str, repeats: int) -> dict:
 
 def _pk_vascular_child(n: int, repeats: int) -> dict:
     """pkdose on the vascular bed itself: Hagen-Poiseuille with the blood viscosity per vessel."""
-    t0 = time.perf_counter()
-    net = vascular_network(n, seed=1)
-    nu = blood_viscosities(net)
-    t_read = time.perf_counter() - t0
-    best, sol, peak = float("inf"), None, 0.0
+    t_read, best, sol, peak = float("inf"), float("inf"), None, 0.0
     for _ in range(repeats):
-        fresh = copy.copy(net)
+        t0 = time.perf_counter()
+        fresh = net = vascular_network(n, seed=1)  # just built: its first solve
+        nu = blood_viscosities(net)
+        t_read = min(t_read, time.perf_counter() - t0)
         base = _reset_peak()
         t0 = time.perf_counter()
         sol = solve_flow(fresh, link_viscosity_m2s=nu)
@@ -233,6 +242,13 @@ def _en_child(path: str, repeats: int) -> dict:
     from wntr.epanet import toolkit
 
     with tempfile.TemporaryDirectory() as tmp:
+        t_open = float("inf")
+        for _ in range(max(1, min(repeats, 3))):  # parsing: ENopen (its own network arrays)
+            en = toolkit.ENepanet(version=2.2)
+            t0 = time.perf_counter()
+            en.ENopen(path, os.path.join(tmp, "b.rpt"), os.path.join(tmp, "b.bin"))
+            t_open = min(t_open, time.perf_counter() - t0)
+            en.ENclose()
         en = toolkit.ENepanet(version=2.2)
         en.ENopen(path, os.path.join(tmp, "b.rpt"), os.path.join(tmp, "b.bin"))
         en.ENsettimeparam(EN_DURATION, 0)
@@ -251,7 +267,7 @@ def _en_child(path: str, repeats: int) -> dict:
                 peak = max(peak, _peak_above(base))
         finally:
             en.ENclose()
-    return dict(solve=best, run=best_run, peak=peak)
+    return dict(solve=best, run=best_run, peak=peak, open=t_open)
 
 
 def _sim_child(path: str, which: str) -> dict:
@@ -303,7 +319,8 @@ def scaling(sizes: list[int], epanet_max: int, wntr_max: int, family: str = "gri
           f"load {os.getloadavg()}\n")
     hdr = ("| pipes | junctions | pkdose solve s (iters) | repeat s | pkdose peak MB | EPANET C s "
            "(ENrunH s) | ratio | EPANET peak MB | EpanetSimulator s | ratio | WNTRSimulator s "
-           "| ratio | max abs dq / max abs q | max abs dH m | read_inp s |")
+           "| ratio | max abs dq / max abs q | max abs dH m | pkdose read/build s | EPANET "
+           "ENopen s |")
     print(hdr)
     print("|" + "|".join("---" for _ in hdr.strip("|").split("|")) + "|")
     fit_pk: list[tuple[float, float]] = []
@@ -347,14 +364,15 @@ def scaling(sizes: list[int], epanet_max: int, wntr_max: int, family: str = "gri
                     cells += [f"failed: {type(exc).__name__}", ""]
             else:
                 cells += ["not run", ""]
-            cells += [f"{dq:.1e}", f"{dh:.1e}", f"{pk['read']:.3g}"]
+            cells += [f"{dq:.1e}", f"{dh:.1e}", f"{pk['read']:.3g}",
+                      f"{en['open']:.3g}" if n <= epanet_max else "not run"]
         print("| " + " | ".join(cells) + " |", flush=True)
     print(f"\nfitted exponent b of time = a * pipes^b: pkdose solve_flow "
           f"{_fit_exponent(*zip(*fit_pk)) if fit_pk else float('nan'):.2f}, "
           f"EPANET C solve {_fit_exponent(*zip(*fit_en)) if len(fit_en) > 1 else float('nan'):.2f}")
     print("ratio = method time / pkdose solve_flow time (above 1: pkdose faster); both at "
-          "ACCURACY 0.001; pkdose solve s = a first solve_flow of the network (its arrays built "
-          "in the call), repeat s = a further solve_flow of the same network object; EPANET C "
+          "ACCURACY 0.001; pkdose solve s = a first solve_flow of a network just read (grid: "
+          "read_inp; vascular: vascular_network + blood_viscosities, 'read/build s'), repeat s = a further solve_flow of the same network object; EPANET C "
           "s = ENopenH + ENinitH + ENrunH; peak MB = peak RSS above the RSS before the timed "
           "call, in a separate process per method")
 
@@ -400,7 +418,7 @@ def main() -> None:
             first = str(exc).splitlines()[:2]
             print(f"| {name} | - | refused by read_inp: {' '.join(first)} | | | | | |")
             continue
-        t_pk, sol = best_of_first(net, args.repeats)
+        t_pk, sol = best_of_first(inp, args.repeats)
         t_warm, _ = best_of(lambda: solve_flow(net), args.repeats)
         t_en, _, n_el = epanet_toolkit(inp, args.repeats, None)
         _, ref, _ = epanet_toolkit(inp, 1, 1e-8)
@@ -413,7 +431,7 @@ def main() -> None:
               f"{t_en * 1e3:.3f} | "
               f"{t_en / t_pk:.2f} | {t_wn * 1e3:.1f} | {t_wn / t_pk:.1f} | {diff:.1e} |")
     print("\nratio = method time / pkdose time (above 1: pkdose faster); pkdose solve_flow = a "
-          "first solve of the network (its arrays built in the call), repeat = a further solve of "
+          "first solve of a network just read (its pattern and ordering built in the call), repeat = a further solve of "
           "the same network object; flow diff relative to max(|q|, 1e-3 max|q|), pkdose at tol "
           "1e-10 vs EPANET ACCURACY 1e-8")
 

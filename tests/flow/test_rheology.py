@@ -45,6 +45,7 @@ from pkdose.flow import (
 )
 from pkdose.flow.rheology import eta45_vitro, eta45_vivo, haematocrit_exponent
 from pkdose.flow.vessels import HEAD_DENSITY_KG_M3, pressure_to_head_m
+from pkdose.flow.synthetic import blood_viscosities, vascular_network
 
 MU_P = 1.2e-3  # plasma viscosity for the network tests [Pa s]; the laws are relative
 
@@ -494,3 +495,22 @@ def test_solve_flow_per_link_viscosity() -> None:
     with pytest.raises(InputDataError) as err:
         solve_flow(net, headloss="H-P", link_viscosity_m2s={"p1": -1.0, "p2": float("nan")})
     assert len(err.value.violations) == 2
+    with pytest.raises(InputDataError) as err:   # not numbers: named, not converted
+        solve_flow(net, headloss="H-P", link_viscosity_m2s={"p1": True, "p2": "3e-6"})
+    assert [v.field for v in err.value.violations] == ["link_viscosity_m2s['p1']",
+                                                      "link_viscosity_m2s['p2']"]
+
+
+def test_per_link_viscosity_in_any_order_gives_the_same_solution() -> None:
+    net = vascular_network(300, seed=2)
+    nu = blood_viscosities(net)                        # every pipe, in network order
+    backwards = dict(reversed(list(nu.items())))
+    some = {k: nu[k] for k in list(nu)[::3]}           # the rest keep the network's value
+    a = solve_flow(net, link_viscosity_m2s=nu)
+    b = solve_flow(net, link_viscosity_m2s=backwards)
+    assert np.array_equal(a.flow_m3s.to_numpy(), b.flow_m3s.to_numpy())
+    c = solve_flow(net, link_viscosity_m2s=some)
+    d = solve_flow(net, link_viscosity_m2s={**{p.name: net.viscosity_m2s for p in net.pipes},
+                                            **some})
+    assert np.array_equal(c.flow_m3s.to_numpy(), d.flow_m3s.to_numpy())
+    assert not np.allclose(a.flow_m3s.to_numpy(), c.flow_m3s.to_numpy(), rtol=1e-3)

@@ -363,10 +363,20 @@ class VascularNetwork:
             if link.start == link.end:
                 bad.append(_violation(where, f"link {link.name}", "two different nodes",
                                       link.start))
-        for p in self.pipes:
-            if not (p.length_m > 0 and p.diameter_m > 0):
-                bad.append(_violation(where, f"pipe {p.name}", "length and diameter > 0",
-                                      (p.length_m, p.diameter_m)))
+        # the solver's arrays are built here, with the network (as EPANET fills its arrays
+        # when it reads a file), and the pipe geometry is checked on them in one pass
+        try:
+            arrays = self._arrays
+            geometry_ok = (arrays.pipe_length_m > 0) & (arrays.pipe_diameter_m > 0)
+            bad_pipes = [self.pipes[k] for k in np.flatnonzero(~geometry_ok)]
+        except (TypeError, ValueError):                 # an attribute that is not a number
+            self.__dict__.pop("_arrays", None)
+            bad_pipes = [p for p in self.pipes if not (
+                isinstance(p.length_m, (int, float)) and isinstance(p.diameter_m, (int, float))
+                and p.length_m > 0 and p.diameter_m > 0)]
+        for p in bad_pipes:
+            bad.append(_violation(where, f"pipe {p.name}", "length and diameter > 0",
+                                  (p.length_m, p.diameter_m)))
         junction_names = {j.name for j in self.junctions}
         for v in self.valves:
             if v.kind not in VALVE_KINDS:
@@ -392,6 +402,7 @@ class VascularNetwork:
         if not self.fixed_heads:
             bad.append(_violation(where, "fixed_heads", "at least one fixed-head node", "none"))
         if bad:
+            self.__dict__.pop("_arrays", None)
             raise InputDataError(bad)
 
     def __getstate__(self) -> dict[str, object]:
@@ -431,7 +442,8 @@ class VascularNetwork:
 
     @cached_property
     def _arrays(self) -> _NetworkArrays:
-        """The network as read-only arrays (built on first use, then kept with the network).
+        """The network as read-only arrays (built with the network, then kept with it; after
+        unpickling, on first use).
 
         The network is frozen, so everything derived from it alone (element attributes, link
         end indices, name indexes) is computed once, not in every

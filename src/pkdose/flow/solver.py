@@ -830,21 +830,32 @@ def _pipe_viscosities(network: VascularNetwork, given: Mapping[str, float] | Non
     npipe = len(network.pipes)
     nu = np.full(npipe, float(network.viscosity_m2s))
     if given is not None:
-        index: dict[str, int] = _memo(arr.memo, "pipe_position", lambda: {
-            name: k for k, name in enumerate(arr.link_names[:npipe])})
-        for name in given:
-            if name not in index:
-                raise UnknownNameError("pipe", name, index, "link_viscosity_m2s of solve_flow")
-        bad = [Violation("solve_flow", None, f"link_viscosity_m2s[{name!r}]",
-                         "a finite kinematic viscosity > 0 [m²/s]", value)
-               for name, value in given.items()
-               if isinstance(value, bool) or not (
-                   isinstance(value, (int, float, np.floating)) and math.isfinite(value)
-                   and value > 0)]
-        if bad:
-            raise InputDataError(bad)
-        nu[np.fromiter(map(index.__getitem__, given), np.intp, len(given))] = np.fromiter(
-            map(float, given.values()), np.float64, len(given))
+        keys = tuple(given)
+        # types first (one check per distinct type, not per value): real numbers only
+        if not all(t is not bool and issubclass(t, (int, float, np.floating))
+                   for t in set(map(type, given.values()))):
+            values = np.array([float(v) if type(v) is not bool and isinstance(
+                v, (int, float, np.floating)) else math.nan for v in given.values()])
+        else:
+            values = np.fromiter(given.values(), np.float64, len(keys))
+        if keys == arr.link_names[:npipe]:
+            positions: NDArray[np.intp] | slice = slice(None)   # every pipe, in network order
+        else:
+            index: dict[str, int] = _memo(arr.memo, "pipe_position", lambda: {
+                name: k for k, name in enumerate(arr.link_names[:npipe])})
+            for name in keys:
+                if name not in index:
+                    raise UnknownNameError("pipe", name, index,
+                                           "link_viscosity_m2s of solve_flow")
+            positions = np.fromiter(map(index.__getitem__, keys), np.intp, len(keys))
+        bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
+        if bad.size:
+            items = list(given.items())
+            raise InputDataError([Violation("solve_flow", None,
+                                            f"link_viscosity_m2s[{items[k][0]!r}]",
+                                            "a finite kinematic viscosity > 0 [m²/s]",
+                                            items[k][1]) for k in bad])
+        nu[positions] = values
     if law in ("D-W", "H-P"):
         unusable = ~arr.given_closed[:npipe] & ~(np.isfinite(nu) & (nu > 0))
         if unusable.any():
@@ -878,15 +889,17 @@ def _head_error(hl: Array, hs: Array, he: Array, status: NDArray[np.intp], P: Ar
     return float(np.max(np.abs(hl - (hs - he))[check], initial=0.0))
 
 
-CHOLMOD_MIN_JUNCTIONS = 2000
+CHOLMOD_MIN_JUNCTIONS = 100
 """Smallest network (junctions) for which ``solve_flow(linear_solver="auto")`` uses CHOLMOD
-(when ``cvxopt`` is installed). Measured on synthetic grids (2-core Xeon): per numeric
-factorisation SuperLU / CHOLMOD 0.4 / 0.5 ms at 529 junctions, 6 / 3 ms at 5 041, 0.11 / 0.03 s
-at 50 176, 2.45 / 0.46 s at 501 264; below ~2000 junctions the two are within the Python
-overhead of an iteration and SuperLU, always available, is kept. (Those CHOLMOD times are for
-cvxopt's default supernodal factor; with CHOLMOD's own choice, :data:`CHOLMOD_SUPERNODAL`,
-0.08 ms at 529 junctions. Small networks whose band is narrow enough use the band Cholesky
-instead, see :data:`BANDED_MAX_WORK`.)"""
+(when ``cvxopt`` is installed and the band Cholesky is not chosen, see
+:data:`BANDED_MAX_WORK`). Per numeric factorisation on synthetic grids (2-core Xeon),
+SuperLU / CHOLMOD (cvxopt's default supernodal factor): 0.4 / 0.5 ms at 529 junctions, 6 / 3 ms
+at 5 041, 0.11 / 0.03 s at 50 176, 2.45 / 0.46 s at 501 264; with CHOLMOD's own choice of
+simplicial or supernodal (:data:`CHOLMOD_SUPERNODAL`) 0.08 ms at 529 junctions. Whole first
+solves, SuperLU / CHOLMOD: 5.4 / 2.6 ms on the 529-junction grid, 2.2 / 1.4 ms on the
+766-junction vascular bed (``pkdose.flow.synthetic.vascular_network(1000)``), 5.4 / 3.0 ms at
+2 306 junctions, 17.6 / 9.0 ms at 7 690; below ~100 junctions (Net3: 92) both are call
+overhead and the band solver is the one chosen."""
 
 
 REFINE_AT_END_MIN_JUNCTIONS = 20_000
