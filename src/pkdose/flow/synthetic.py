@@ -35,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from pkdose.flow.network import EPANET_VISCOSITY_M2S, FixedHeadNode, Junction, Pipe, VascularNetwork
+from pkdose.flow.network import (EPANET_VISCOSITY_M2S, FixedHeadNode, Junction, Pipe,
+                                 VascularNetwork, _gc_paused)
 from pkdose.flow.rheology import PLASMA_VISCOSITY_PA_S, REFERENCE_HD, relative_viscosity_vivo
 from pkdose.flow.vessels import HEAD_DENSITY_KG_M3, pressure_to_head_m
 
@@ -47,6 +48,7 @@ JUNCTIONS_PER_RESERVOIR = 2000
 """About one reservoir per this many junctions (at least two)."""
 
 
+@_gc_paused()
 def grid_network(n_pipes: int, *, seed: int = 0, demand_m3s: float = 5e-4,
                  reservoir_head_m: float = 80.0) -> VascularNetwork:
     """A random square-grid mesh of about ``n_pipes`` pipes (Hazen-Williams).
@@ -153,6 +155,7 @@ def _bifurcating_tree(n_ends: int, root_diameter_m: float, rng: np.random.Genera
     return d, length
 
 
+@_gc_paused()
 def vascular_network(n_vessels: int, *, seed: int = 0, root_diameter_m: float = 2e-3,
                      arterial_pressure_mmhg: float = 90.0, venous_pressure_mmhg: float = 10.0,
                      anastomosis_fraction: float = 0.1) -> VascularNetwork:
