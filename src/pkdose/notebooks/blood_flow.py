@@ -220,7 +220,9 @@ tt_rows = [{"organ bed": o, "flow [L/min]": flows.flow_l_h[o] / L_MIN, "blood vo
 tt_rows += [{"organ bed": v, "flow [L/min]": abs(q[v]) / L_MIN, "blood volume [L]": volumes[v],
              "mean transit time [s]": 3600 * transit[v], "with its artery [s]": np.nan}
             for v in ("right_heart", "lungs", "left_heart", "portal_vein", "venae_cavae")]
-transit_table = pd.DataFrame(tt_rows).sort_values("mean transit time [s]", ascending=False, ignore_index=True)
+# longest first; beds whose times agree to 1e-6 s (equal volume/flow ratios) in name order, not round-off order
+transit_table = (pd.DataFrame(tt_rows).assign(_t=lambda d: d["mean transit time [s]"].round(6))
+                 .sort_values(["_t", "organ bed"], ascending=[False, True], ignore_index=True).drop(columns="_t"))
 display(table(transit_table))
 display(Markdown(
     f"*Whole circulation: blood volume / cardiac output = {blood_volume_l:.3g} L / {co / L_MIN:.3g} L/min = "
