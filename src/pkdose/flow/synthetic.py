@@ -117,13 +117,14 @@ MURRAY_EXPONENT = 3.0
 """Murray's law d_parent³ = d_1³ + d_2³ at every bifurcation (Murray 1926, Proc. Natl. Acad.
 Sci. USA 12:207-214: the cube law minimises pumping power plus blood volume)."""
 LENGTH_TO_DIAMETER = (10.0, 30.0)
-"""Range of the length/diameter ratio drawn per vessel [-] (arterial segments between
-branchings are typically 10-30 diameters long)."""
+"""Range of the length/diameter ratio drawn per vessel [-]: a choice for the synthetic beds
+(vessel segments of some ten to a few tens of diameters), not measured anatomy."""
 VENOUS_DIAMETER_FACTOR = 1.25
-"""Diameter of a venous vessel / that of its arterial twin [-] (veins are wider)."""
+"""Diameter of a venous vessel / that of its arterial twin [-]: a choice for the synthetic beds
+(veins wider than their arteries), not measured anatomy."""
 MICROVESSEL_DIAMETER_FACTOR = 0.6
 """Diameter of the microvessel joining an arterial end to its venous twin / the arterial end's
-diameter [-]."""
+diameter [-]: a choice for the synthetic beds."""
 
 
 def _bifurcating_tree(n_ends: int, root_diameter_m: float, rng: np.random.Generator
@@ -188,7 +189,10 @@ def vascular_network(n_vessels: int, *, seed: int = 0, root_diameter_m: float = 
     seed : int
         Seed of :func:`numpy.random.default_rng`: the same seed gives the same network.
     root_diameter_m : float
-        Diameter of the feeding artery [m].
+        Diameter of the feeding artery [m]. Diameters fall by about 2^(−1/3) per branching:
+        with 2 mm and 10⁶ vessels the median end vessel is ~26 µm and the narrowest
+        microvessels ~2 µm (seeds 0-3), near the 1.1 µm below which the in-vivo viscosity law
+        of :func:`blood_viscosities` is undefined; widen the root for larger beds.
     arterial_pressure_mmhg, venous_pressure_mmhg : float
         Pressures at the arterial inlet and venous outlet [mmHg].
     anastomosis_fraction : float
