@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import gc
 import os
 import platform
 import sys
@@ -336,6 +337,7 @@ def scaling(sizes: list[int], epanet_max: int, wntr_max: int, family: str = "gri
                 del bed
             wntr.network.write_inpfile(wn, path, units="LPS")
             del wn
+            gc.collect()  # the wntr model's cyclic garbage, or every forked child would scan it
             reps = 5 if n <= 10_000 else (2 if n <= 100_000 else 1)
             pk = (_in_child(_pk_child, path, reps) if family == "grid"
                   else _in_child(_pk_vascular_child, n, reps))

@@ -125,3 +125,69 @@ def test_network_caches_survive_pickling(small_networks) -> None:  # type: ignor
     assert np.array_equal(first.flow_m3s.to_numpy(), again.flow_m3s.to_numpy())
     assert np.array_equal(first.head_m.to_numpy(), again.head_m.to_numpy())
     assert first.iterations == again.iterations
+
+
+def test_auto_factorises_small_networks_as_a_band(small_networks, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    calls = []
+    factor = _HeadMatrixBanded.factor
+    monkeypatch.setattr(_HeadMatrixBanded, "factor",
+                        lambda self, vals: calls.append(1) or factor(self, vals))
+    sol = solve_flow(small_networks["Net3"])
+    assert len(calls) == sol.iterations                # one band factorisation per iteration
+    calls.clear()
+    solve_flow(small_networks["Net3"], linear_solver="superlu")
+    assert not calls
+
+
+def test_band_solver_without_junctions() -> None:
+    # two fixed heads and a pipe: no head equations; every solver gives the same flow
+    from pkdose.flow.network import FixedHeadNode, Pipe, VascularNetwork
+    net = VascularNetwork("no junctions", (), (FixedHeadNode("A", 10.0), FixedHeadNode("B", 0.0)),
+                          pipes=(Pipe("p", "A", "B", 100.0, 0.1, 100.0),))
+    flows = {k: solve_flow(net, linear_solver=k).flow_m3s["p"] for k in ("banded", "superlu", "auto")}
+    assert flows["banded"] == flows["superlu"] == flows["auto"] > 0
+
+
+def test_cholmod_simplicial_factor_refuses_an_indefinite_matrix() -> None:
+    pytest.importorskip("cvxopt")
+    from pkdose.flow.solver import _HeadMatrixCholmod
+    # a chain of 6 junctions; the diagonal made too small at one of them: indefinite, which a
+    # simplicial LDLᵀ factorises without complaint unless its pivots are checked
+    n = 6
+    pattern = _HeadPattern.build(n, np.arange(n - 1, dtype=np.intp), np.arange(1, n, dtype=np.intp))
+    P = np.ones(n - 1)
+    diag = np.full(n, 2.0) + 0.1
+    good = np.concatenate([diag, -P[pattern.both], -P[pattern.both]])
+    head = _HeadMatrixCholmod(n, pattern.rows, pattern.cols, pattern.lower_csc())
+    A = np.zeros((n, n))
+    np.add.at(A, (pattern.rows, pattern.cols), good)
+    b = np.arange(1.0, n + 1)
+    np.testing.assert_allclose(A @ head.factor(good).solve(b), b, rtol=0, atol=1e-13)
+    bad = good.copy()
+    bad[3] = 0.2                                       # A[3, 3] = 0.2 < |off-diagonals|
+    A_bad = np.zeros((n, n))
+    np.add.at(A_bad, (pattern.rows, pattern.cols), bad)
+    assert np.linalg.eigvalsh(A_bad).min() < 0
+    with pytest.raises(RuntimeError, match="not positive definite"):
+        head.factor(bad)
+
+
+def test_concurrent_cholmod_solves_leave_cvxopt_options_alone(epanet_networks) -> None:  # type: ignore[no-untyped-def]
+    import sys
+    import threading
+    cholmod = pytest.importorskip("cvxopt.cholmod")
+    before = dict(cholmod.options)
+    nets = [read_inp(epanet_networks / "Net3.inp") for _ in range(64)]  # each its own analysis
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)                        # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=solve_flow, args=(x,),
+                                    kwargs=dict(linear_solver="cholmod")) for x in nets]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    # without the lock, overlapping save/set/restore left {'supernodal': 1} behind (3 of 3 runs)
+    assert dict(cholmod.options) == before

@@ -157,6 +157,17 @@ def test_description_validation() -> None:
     with pytest.raises(InputDataError) as err:
         two_tanks(Pipe("p", "A", "nowhere", 10.0, 0.1, 100.0))
     assert "nowhere" in str(err.value)
+    # pipe geometry: real numbers > 0, each bad pipe named (a numeric string is not a length,
+    # even though numpy would convert it); numpy and fractional numbers are fine
+    from fractions import Fraction
+    with pytest.raises(InputDataError) as err:
+        two_tanks(Pipe("p1", "A", "j", "10", 0.1, 100.0), Pipe("p2", "j", "B", np.float32(5.0), 0.1, 100.0),
+                  Pipe("p3", "j", "B", float("nan"), 0.1, 100.0), Pipe("p4", "j", "B", 5.0, True, 100.0),
+                  junctions=(Junction("j", 0.0, 0.001),))
+    assert [v.field for v in err.value.violations] == ["pipe p1", "pipe p3", "pipe p4"]
+    ok = two_tanks(Pipe("p1", "A", "j", Fraction(10), 0.1, 100.0), Pipe("p2", "j", "B", np.int64(5), 0.1, 100.0),
+                   junctions=(Junction("j", 0.0, 0.001),))
+    assert ok._arrays.pipe_length_m.tolist() == [10.0, 5.0]
 
 
 def _pumped_network() -> VascularNetwork:

@@ -16,6 +16,7 @@ plain SI). The test multiplies pkdose's flows by that factor. Heads need no fact
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -72,8 +73,9 @@ def test_poiseuille_bed_matches_epanet_darcy_weisbach_laminar(epanet_ref) -> Non
     d = np.array([p.diameter_m for p in net.pipes])
     names = [p.name for p in net.pipes]
     q = sol.flow_m3s[names].to_numpy()
-    reynolds = 4.0 * np.abs(q) / (math.pi * d * np.array([nu[k] for k in names]))
-    assert reynolds.max() < 2000.0                     # EPANET's laminar branch everywhere
+    # EPANET's laminar branch everywhere: its Re uses its one viscosity (the network's; each
+    # vessel's own viscosity went into its length)
+    assert (4.0 * np.abs(q) / (math.pi * d * net.viscosity_m2s)).max() < 2000.0
     ref = epanet_ref(to_wntr(net, nu), accuracy=1e-8)
     q_en = ref.flow_m3s[names].to_numpy()
     scale = np.abs(q).max()
@@ -84,8 +86,12 @@ def test_poiseuille_bed_matches_epanet_darcy_weisbach_laminar(epanet_ref) -> Non
     assert np.abs(heads - ref.head_m).max() <= 2 * FLOAT32_REL * heads.abs().max()
 
 
-def test_to_wntr_refuses_a_viscosity_it_cannot_fold() -> None:
+def test_to_wntr_refuses_what_it_cannot_export() -> None:
     pytest.importorskip("wntr")
     net = vascular_network(100, seed=1)
     with pytest.raises(ValueError, match="not in the network"):
         to_wntr(net, {"nope": 1e-6})
+    cv = dataclasses.replace(net, pipes=(dataclasses.replace(net.pipes[0], check_valve=True),
+                                         *net.pipes[1:]))
+    with pytest.raises(ValueError, match="check valves"):
+        to_wntr(cv)

@@ -31,6 +31,7 @@ EPANET 2.2 source, ``hydcoeffs.c`` and ``hydsolver.c`` (constants reproduced bel
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -346,7 +347,7 @@ def solve_flow(network: VascularNetwork, *,
         with pkdose), about 4-5 times faster from ~10⁴ junctions (0.46 s instead of 2.45 s
         per factorisation at 5·10⁵ junctions). "banded": LAPACK's band Cholesky in reverse
         Cuthill-McKee order (scipy, always available), the fastest on small and narrow
-        networks (0.05 ms per factorisation at 529 junctions against 0.40 ms for SuperLU).
+        networks (0.05 ms per factorisation at 529 junctions against 0.38 ms for SuperLU).
         "auto" (default): "banded" where its work n (width+1)² is at most
         :data:`BANDED_MAX_WORK` (networks of up to :data:`BANDED_MAX_JUNCTIONS` junctions),
         else "cholmod" for networks of at least :data:`CHOLMOD_MIN_JUNCTIONS` junctions when
@@ -366,7 +367,7 @@ def solve_flow(network: VascularNetwork, *,
     SolverError
         A junction not connected to any fixed-head node through open links (in the network
         as given, or after links were closed by the status checks), a singular (or, for
-        CHOLMOD, not positive definite) system, no finite positive viscosity for a
+        CHOLMOD and the band Cholesky, not positive definite) system, no finite positive viscosity for a
         "D-W"/"H-P" pipe, ``linear_solver="cholmod"`` without ``cvxopt``, or an unknown
         ``linear_solver``.
     UnknownNameError
@@ -462,9 +463,11 @@ def solve_flow(network: VascularNetwork, *,
     # never share a factor object (they build their own)
     cholmod_pool: list[_HeadMatrixCholmod] = _memo(memo, "cholmod_pool", list)
     if solver_kind == "cholmod":
-        head_lu = (cholmod_pool.pop() if cholmod_pool else
-                   _HeadMatrixCholmod(nj, pattern.rows, pattern.cols, pattern.lower_csc()))
-    elif solver_kind == "banded":
+        try:                                  # (one atomic pop: no check-then-pop race)
+            head_lu = cholmod_pool.pop()
+        except IndexError:
+            head_lu = _HeadMatrixCholmod(nj, pattern.rows, pattern.cols, pattern.lower_csc())
+    elif solver_kind == "banded" and nj > 0:  # (no junctions: no head equations to factorise)
         head_lu = _HeadMatrixBanded(pattern.band())
     else:
         head_lu = _HeadMatrixLU(nj, pattern.rows, pattern.cols, pattern.csc())
@@ -1151,6 +1154,10 @@ factorisation 0.20 instead of 0.52 ms and per solve 0.02 instead of 0.11 ms; the
 grids from 5041 junctions stay supernodal (same times)."""
 
 
+_CHOLMOD_OPTIONS_LOCK = threading.Lock()
+"""Held while cvxopt's global CHOLMOD options are changed for one symbolic analysis."""
+
+
 class _HeadMatrixCholmod:
     """Sparse Cholesky factorisations (CHOLMOD, through ``cvxopt``) of the head matrix.
 
@@ -1177,17 +1184,19 @@ class _HeadMatrixCholmod:
                           matrix(np.repeat(np.arange(n, dtype=np.int32), np.diff(lay.indptr))),
                           (n, n))
         # the factor's kind (simplicial or supernodal) is fixed by the symbolic analysis:
-        # cvxopt's options are global, so ours applies to this call only
-        options = cholmod.options
-        before = options.get("supernodal")
-        options["supernodal"] = CHOLMOD_SUPERNODAL
-        try:
-            self.F = cholmod.symbolic(self.A, uplo="L")
-        finally:
-            if before is None:
-                options.pop("supernodal", None)
-            else:
-                options["supernodal"] = before
+        # cvxopt's options are global, so ours applies to this call only, under a lock so
+        # that concurrent solves restore the caller's setting (not each other's)
+        with _CHOLMOD_OPTIONS_LOCK:
+            options = cholmod.options
+            before = options.get("supernodal")
+            options["supernodal"] = CHOLMOD_SUPERNODAL
+            try:
+                self.F = cholmod.symbolic(self.A, uplo="L")
+            finally:
+                if before is None:
+                    options.pop("supernodal", None)
+                else:
+                    options["supernodal"] = before
 
     def factor(self, vals: Array) -> _CholmodSolve:
         """Factorise A(vals) = L Lᵀ; raises RuntimeError if A is not positive definite."""

@@ -171,8 +171,8 @@ def vascular_network(n_vessels: int, *, seed: int = 0, root_diameter_m: float = 
     * Microvessels: each arterial end joined to its venous twin by a vessel of 0.6 times the
       end's diameter and 20 of its own diameters long.
     * Arcades: a share ``anastomosis_fraction`` of the neighbouring arterial ends (and,
-      independently, venous ends) joined by a vessel of the smaller end's diameter, twice its
-      length. They close loops, so the network is a mesh, not a tree.
+      independently, venous ends) joined by a vessel of the smaller end's diameter and twice
+      the longer end's length. They close loops, so the network is a mesh, not a tree.
 
     K = round(n_vessels / (5 + 2 ``anastomosis_fraction``)). Pressures become heads with
     :func:`~pkdose.flow.vessels.pressure_to_head_m`; the network viscosity is that of blood at
@@ -275,13 +275,16 @@ def to_wntr(network: VascularNetwork,
     64/Re for Re ≤ 2000 (``hydcoeffs.c``): head loss 128 ν L q/(π g d⁴), Hagen-Poiseuille
     itself. EPANET has one viscosity for all pipes, so a pipe with its own ν (from
     ``link_viscosity_m2s``) is written with the length L ν/ν_network, which gives the same
-    laminar resistance. The EPANET model equals the "H-P" one only while every pipe stays
-    laminar (Re = 4|q|/(π d ν) ≤ 2000): check the Reynolds numbers of the solution.
+    laminar resistance. The EPANET model equals the "H-P" one only while EPANET sees every pipe
+    as laminar: Re = 4|q|/(π d ν_network) ≤ 2000 with the network's viscosity (only the length
+    was stretched); check it on the solution. Valves and check valves have no counterpart in
+    this export and raise ``ValueError``, like pumps.
     """
     import wntr
 
-    if network.pumps:
-        raise ValueError(f"to_wntr: network {network.name!r} has pumps (not supported)")
+    if network.pumps or network.valves or any(p.check_valve for p in network.pipes):
+        raise ValueError(f"to_wntr: network {network.name!r} has pumps, valves or check valves "
+                         "(not supported)")
     if network.headloss not in ("H-W", "D-W", "H-P"):
         raise ValueError(f"to_wntr: head-loss law {network.headloss!r} has no EPANET "
                          "equivalent (H-W, D-W or H-P as laminar D-W)")
