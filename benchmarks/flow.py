@@ -199,43 +199,33 @@ def _peak_above(base_mb: float) -> float:
     return max(0.0, _status_mb("VmHWM") - base_mb)
 
 
-def _pk_child(path: str, repeats: int) -> dict:
+def _pk_load(source: str | int) -> tuple:
+    """A network to solve, the solve_flow arguments and the factor to EPANET's flows: the
+    ``.inp`` file at ``source`` (a path), or the vascular bed of ``source`` vessels, solved
+    as itself (Hagen-Poiseuille with the blood viscosity per vessel). EPANET's cfs is
+    28.317 L, its ft³ 28.316847 L: its laminar flows are that much larger."""
+    if isinstance(source, str):
+        return read_inp(source), {}, 1.0
+    net = vascular_network(source, seed=1)
+    return net, dict(link_viscosity_m2s=blood_viscosities(net)), CFS_M3S / FT_M**3
+
+
+def _pk_child(source: str | int, repeats: int) -> dict:
     t_read, best, sol, peak = float("inf"), float("inf"), None, 0.0
     for _ in range(repeats):
         t0 = time.perf_counter()
-        fresh = net = read_inp(path)  # just read: its first solve
+        net, kwargs, to_epanet = _pk_load(source)  # just read or built: its first solve
         t_read = min(t_read, time.perf_counter() - t0)
         base = _reset_peak()
         t0 = time.perf_counter()
-        sol = solve_flow(fresh)
+        sol = solve_flow(net, **kwargs)
         best = min(best, time.perf_counter() - t0)
         peak = max(peak, _peak_above(base))
     warm = float("nan")
     if repeats > 1:
-        warm, _ = best_of(lambda: solve_flow(net), repeats + 1)  # the first call builds
+        warm, _ = best_of(lambda: solve_flow(net, **kwargs), repeats + 1)  # the first call builds
     return dict(read=t_read, solve=best, warm=warm, iters=sol.iterations, peak=peak,
-                flow=sol.flow_m3s, head=sol.head_m, nj=len(net.junctions), npipe=len(net.pipes))
-
-
-def _pk_vascular_child(n: int, repeats: int) -> dict:
-    """pkdose on the vascular bed itself: Hagen-Poiseuille with the blood viscosity per vessel."""
-    t_read, best, sol, peak = float("inf"), float("inf"), None, 0.0
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fresh = net = vascular_network(n, seed=1)  # just built: its first solve
-        nu = blood_viscosities(net)
-        t_read = min(t_read, time.perf_counter() - t0)
-        base = _reset_peak()
-        t0 = time.perf_counter()
-        sol = solve_flow(fresh, link_viscosity_m2s=nu)
-        best = min(best, time.perf_counter() - t0)
-        peak = max(peak, _peak_above(base))
-    warm = float("nan")
-    if repeats > 1:
-        warm, _ = best_of(lambda: solve_flow(net, link_viscosity_m2s=nu), repeats + 1)
-    # EPANET's cfs is 28.317 L, its ft³ 28.3168 L: its laminar flows are this much larger
-    return dict(read=t_read, solve=best, warm=warm, iters=sol.iterations, peak=peak,
-                flow=sol.flow_m3s * (CFS_M3S / FT_M**3), head=sol.head_m, nj=len(net.junctions),
+                flow=sol.flow_m3s * to_epanet, head=sol.head_m, nj=len(net.junctions),
                 npipe=len(net.pipes))
 
 
@@ -339,8 +329,7 @@ def scaling(sizes: list[int], epanet_max: int, wntr_max: int, family: str = "gri
             del wn
             gc.collect()  # the wntr model's cyclic garbage, or every forked child would scan it
             reps = 5 if n <= 10_000 else (2 if n <= 100_000 else 1)
-            pk = (_in_child(_pk_child, path, reps) if family == "grid"
-                  else _in_child(_pk_vascular_child, n, reps))
+            pk = _in_child(_pk_child, path if family == "grid" else n, reps)
             npipe = pk["npipe"]
             fit_pk.append((npipe, pk["solve"]))
             cells = [f"{npipe}", f"{pk['nj']}", f"{pk['solve']:.3g} ({pk['iters']})",

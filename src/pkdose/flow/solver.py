@@ -438,8 +438,6 @@ def solve_flow(network: VascularNetwork, *,
         q = np.concatenate([math.pi * d**2 / 4.0 * FT_M, arr.pump_design_flow_m3s,
                             math.pi * v_d**2 / 4.0 * FT_M])
         q[status <= CLOSED] = QZERO_SI
-        for value in (status, q):
-            value.flags.writeable = False
         return status, q
 
     status0, q0 = _memo(memo, "initial_state", initial_state)
@@ -875,13 +873,22 @@ _STATUS_WORDS = np.array([_STATUS_NAMES[k] for k in range(len(_STATUS_NAMES))], 
 _T = TypeVar("_T")
 
 
+def _read_only(value: _T) -> _T:
+    """``value`` with its arrays made read-only: an array, the arrays in a tuple, or the array
+    fields of an object (the layouts below); anything else unchanged."""
+    items = (value,) if isinstance(value, np.ndarray) else (
+        value if isinstance(value, tuple) else tuple(getattr(value, "__dict__", {}).values()))
+    for item in items:
+        if isinstance(item, np.ndarray):
+            item.flags.writeable = False
+    return value
+
+
 def _memo(memo: dict[str, Any], key: str, build: Callable[[], _T]) -> _T:
-    """``memo[key]``, built by ``build()`` on first use (memo: the network's derived arrays)."""
+    """``memo[key]``, built by ``build()`` on first use (memo: the network's derived arrays),
+    its arrays read-only."""
     if key not in memo:
-        value = build()
-        if isinstance(value, np.ndarray):
-            value.flags.writeable = False
-        memo[key] = value
+        memo[key] = _read_only(build())
     return memo[key]  # type: ignore[no-any-return]
 
 
@@ -970,8 +977,6 @@ class _HeadPattern:
     """Position of each such link among them (−1 for the others)."""
     rows: NDArray[np.intp]
     cols: NDArray[np.intp]
-    s_in: NDArray[np.bool_]
-    e_in: NDArray[np.bool_]
     s_bin: NDArray[np.intp]
     """Junction of each link's start, nj for a fixed-head start (a bin thrown away)."""
     e_bin: NDArray[np.intp]
@@ -984,13 +989,8 @@ class _HeadPattern:
         off_index[both] = np.arange(nboth)
         rows = np.concatenate([np.arange(nj), sj[both], ej[both]])
         cols = np.concatenate([np.arange(nj), ej[both], sj[both]])
-        s_in, e_in = sj >= 0, ej >= 0
-        out = cls(nj, both, off_index, rows, cols, s_in, e_in,
-                  np.where(s_in, sj, nj), np.where(e_in, ej, nj))
-        for value in vars(out).values():
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False
-        return out
+        return _read_only(cls(nj, both, off_index, rows, cols,
+                              np.where(sj >= 0, sj, nj), np.where(ej >= 0, ej, nj)))
 
     def csc(self) -> _Compressed:
         """The whole matrix in canonical compressed-column layout."""
@@ -1101,11 +1101,8 @@ class _BandLayout:
         r, c = inverse[pattern.rows], inverse[pattern.cols]
         take = r >= c
         width = int(np.max(r - c, initial=0))
-        out = cls(n, width, order, inverse, take, (c * (width + 1) + (r - c))[take])
-        for value in vars(out).values():
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False
-        return out
+        return _read_only(cls(n, width, order, inverse, take,
+                              (c * (width + 1) + (r - c))[take]))
 
 
 class _HeadMatrixBanded:
